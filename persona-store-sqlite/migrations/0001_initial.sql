@@ -1,0 +1,138 @@
+-- Schema version 1 of the persona SQLite store.
+--
+-- Every table has the namespace as a column, every index starts with it and every statement of the
+-- crate filters on it. A record's documents live in `history` only: the current document is the
+-- history row whose version equals `records.version`, so each write stores one copy of the JSON.
+
+CREATE TABLE records (
+    ns          TEXT    NOT NULL,
+    kind        TEXT    NOT NULL CHECK (kind IN ('persona', 'identity', 'group')),
+    id          TEXT    NOT NULL,
+    version     INTEGER NOT NULL CHECK (version > 0),
+    deleted     INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+    -- For identities (live or soft-deleted): the persona they reference, so a purge can refuse
+    -- to orphan them.
+    persona_ref TEXT,
+    PRIMARY KEY (ns, kind, id)
+) WITHOUT ROWID;
+
+CREATE INDEX records_persona_ref ON records (ns, persona_ref) WHERE persona_ref IS NOT NULL;
+
+CREATE TABLE history (
+    ns      TEXT    NOT NULL,
+    kind    TEXT    NOT NULL,
+    id      TEXT    NOT NULL,
+    version INTEGER NOT NULL,
+    action  TEXT    NOT NULL,
+    actor   TEXT    NOT NULL,
+    at      INTEGER NOT NULL,
+    deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+    doc     TEXT    NOT NULL,
+    FOREIGN KEY (ns, kind, id) REFERENCES records (ns, kind, id) ON DELETE CASCADE
+);
+
+CREATE UNIQUE INDEX history_version ON history (ns, kind, id, version);
+
+CREATE TABLE audit (
+    ns      TEXT    NOT NULL,
+    seq     INTEGER NOT NULL,
+    at      INTEGER NOT NULL,
+    actor   TEXT    NOT NULL,
+    action  TEXT    NOT NULL,
+    kind    TEXT    NOT NULL,
+    id      TEXT    NOT NULL,
+    version INTEGER NOT NULL,
+    label   TEXT,
+    PRIMARY KEY (ns, seq)
+) WITHOUT ROWID;
+
+CREATE INDEX audit_record ON audit (ns, kind, id, seq);
+
+CREATE TABLE tombstones (
+    ns           TEXT    NOT NULL,
+    kind         TEXT    NOT NULL,
+    id           TEXT    NOT NULL,
+    last_version INTEGER NOT NULL,
+    purged_at    INTEGER NOT NULL,
+    actor        TEXT    NOT NULL,
+    PRIMARY KEY (ns, kind, id)
+) WITHOUT ROWID;
+
+-- The query columns of live identities, extracted in Rust (`IndexFields`) on every write.
+-- Soft-deleted identities have no row here.
+CREATE TABLE identity_index (
+    rid               INTEGER PRIMARY KEY,
+    ns                TEXT    NOT NULL,
+    kind              TEXT    NOT NULL DEFAULT 'identity' CHECK (kind = 'identity'),
+    id                TEXT    NOT NULL,
+    version           INTEGER NOT NULL,
+    persona_id        TEXT    NOT NULL,
+    active            INTEGER NOT NULL,
+    name              TEXT    NOT NULL,
+    age               INTEGER,
+    -- The age sort key: a missing age sorts as -1.
+    sort_age          INTEGER NOT NULL,
+    gender            TEXT,
+    country           TEXT,
+    region            TEXT,
+    city              TEXT,
+    education         TEXT,
+    occupation        TEXT,
+    political_leaning TEXT,
+    openness          REAL,
+    conscientiousness REAL,
+    extraversion      REAL,
+    agreeableness     REAL,
+    neuroticism       REAL,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    -- The Rust-computed tokens, space-separated, indexed by identity_fts.
+    tokens            TEXT    NOT NULL,
+    UNIQUE (ns, id),
+    FOREIGN KEY (ns, kind, id) REFERENCES records (ns, kind, id) ON DELETE CASCADE
+);
+
+CREATE INDEX identity_created ON identity_index (ns, created_at, id);
+CREATE INDEX identity_updated ON identity_index (ns, updated_at, id);
+CREATE INDEX identity_name ON identity_index (ns, name, id);
+CREATE INDEX identity_age ON identity_index (ns, sort_age, id);
+CREATE INDEX identity_persona ON identity_index (ns, persona_id);
+CREATE INDEX identity_country ON identity_index (ns, country, age);
+
+CREATE TABLE identity_tags (
+    ns  TEXT NOT NULL,
+    id  TEXT NOT NULL,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (ns, id, tag),
+    FOREIGN KEY (ns, id) REFERENCES identity_index (ns, id) ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE INDEX identity_tags_tag ON identity_tags (ns, tag, id);
+
+-- Full-text index over the tokens. The `ascii` tokenizer splits only on ASCII non-alphanumerics
+-- and folds only ASCII letters; the tokens are already lowercased alphanumeric words, so every
+-- token is indexed exactly as Rust computed it, non-ASCII ones included.
+CREATE VIRTUAL TABLE identity_fts USING fts5 (
+    ns UNINDEXED,
+    tokens,
+    content = 'identity_index',
+    content_rowid = 'rid',
+    tokenize = 'ascii',
+    detail = none
+);
+
+CREATE TRIGGER identity_fts_insert AFTER INSERT ON identity_index BEGIN
+    INSERT INTO identity_fts (rowid, ns, tokens) VALUES (new.rid, new.ns, new.tokens);
+END;
+
+CREATE TRIGGER identity_fts_delete AFTER DELETE ON identity_index BEGIN
+    INSERT INTO identity_fts (identity_fts, rowid, ns, tokens)
+    VALUES ('delete', old.rid, old.ns, old.tokens);
+END;
+
+CREATE TRIGGER identity_fts_update AFTER UPDATE OF tokens ON identity_index
+WHEN old.tokens IS NOT new.tokens BEGIN
+    INSERT INTO identity_fts (identity_fts, rowid, ns, tokens)
+    VALUES ('delete', old.rid, old.ns, old.tokens);
+    INSERT INTO identity_fts (rowid, ns, tokens) VALUES (new.rid, new.ns, new.tokens);
+END;

@@ -1,0 +1,93 @@
+//! [`SqliteOptions`]: how a database is opened.
+
+use std::time::Duration;
+
+use persona_core::Namespace;
+
+/// When SQLite waits for the disk (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Synchronous {
+    /// Every commit is flushed to disk before it is acknowledged: an acknowledged write survives
+    /// a process crash and a power loss (the default).
+    #[default]
+    Full,
+    /// Commits reach the operating system before they are acknowledged, and disk at checkpoints:
+    /// an acknowledged write survives a process crash; the last commits may be lost on power
+    /// loss (the database itself stays consistent). Faster for many small writes.
+    Normal,
+}
+
+impl Synchronous {
+    pub(crate) fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// How [`SqliteStore::open_with`](crate::SqliteStore::open_with) opens a database.
+///
+/// ```
+/// use std::time::Duration;
+/// use persona_store_sqlite::{SqliteOptions, Synchronous};
+///
+/// let options = SqliteOptions::default()
+///     .busy_timeout(Duration::from_secs(10))
+///     .readers(2)
+///     .synchronous(Synchronous::Normal);
+/// assert_eq!(options.readers, 2);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SqliteOptions {
+    /// How long a statement waits for a lock held by another connection or process before it
+    /// fails with a retryable error.
+    pub busy_timeout: Duration,
+    /// How many reader connections (each on its own thread) serve reads concurrently.
+    pub readers: usize,
+    /// The `synchronous` level.
+    pub synchronous: Synchronous,
+    /// The namespace the first handle is bound to.
+    pub namespace: Namespace,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            busy_timeout: Duration::from_secs(5),
+            readers: 4,
+            synchronous: Synchronous::Full,
+            namespace: Namespace::default(),
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// How long a statement waits for a lock held by another connection or process before it
+    /// fails with a retryable error (default 5 s).
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// How many reader connections (and threads) serve reads concurrently (default 4). With 0,
+    /// reads share the writer's connection.
+    pub fn readers(mut self, readers: usize) -> Self {
+        self.readers = readers;
+        self
+    }
+
+    /// The `synchronous` level (default [`Synchronous::Full`]).
+    pub fn synchronous(mut self, synchronous: Synchronous) -> Self {
+        self.synchronous = synchronous;
+        self
+    }
+
+    /// The namespace the first handle is bound to (default `default`).
+    pub fn namespace(mut self, namespace: Namespace) -> Self {
+        self.namespace = namespace;
+        self
+    }
+}

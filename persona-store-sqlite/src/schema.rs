@@ -1,0 +1,158 @@
+//! Connection setup and the embedded schema migrations, versioned by `PRAGMA user_version`.
+
+use std::path::Path;
+
+use persona_core::Result;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{Db, SqliteError};
+use crate::options::SqliteOptions;
+
+/// `PRAGMA application_id` of a persona database: "PSNA".
+pub(crate) const APPLICATION_ID: i32 = 0x5053_4e41;
+
+/// The migrations, in order; migration `n` (1-based) brings `user_version` from `n - 1` to `n`.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// The schema version this crate writes.
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Tables a database of the latest version must have.
+const TABLES: &[&str] = &[
+    "records",
+    "history",
+    "audit",
+    "tombstones",
+    "identity_index",
+    "identity_tags",
+    "identity_fts",
+];
+
+const STATEMENT_CACHE: usize = 128;
+
+fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
+    connection.busy_timeout(options.busy_timeout).db()?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    connection
+        .pragma_update(None, "foreign_keys", "ON")
+        .db()?;
+    connection
+        .pragma_update(None, "synchronous", options.synchronous.pragma())
+        .db()?;
+    Ok(())
+}
+
+/// Opens the writer connection of a file database: WAL, foreign keys, busy timeout, migrations.
+pub(crate) fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .db()?;
+    connection.busy_timeout(options.busy_timeout).db()?;
+    // Check the file is ours before changing anything in it (journal_mode writes the header).
+    check_identity(&connection)?;
+    let mode: String = connection
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .db()?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(SqliteError::Schema(format!(
+            "could not switch the database to WAL (journal mode is {mode})"
+        ))
+        .into());
+    }
+    configure(&connection, options)?;
+    let mut connection = connection;
+    migrate(&mut connection)?;
+    Ok(connection)
+}
+
+/// Opens a reader connection of a file database the writer has already set up.
+pub(crate) fn open_reader(path: &Path, options: &SqliteOptions) -> Result<Connection> {
+    let connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .db()?;
+    configure(&connection, options)?;
+    // Readers never write; query_only makes a bug that tries a hard error.
+    connection.pragma_update(None, "query_only", "ON").db()?;
+    Ok(connection)
+}
+
+/// Opens a private in-memory database with the schema applied.
+pub(crate) fn open_memory(options: &SqliteOptions) -> Result<Connection> {
+    let mut connection = Connection::open_in_memory().db()?;
+    configure(&connection, options)?;
+    migrate(&mut connection)?;
+    Ok(connection)
+}
+
+fn pragma_i64(connection: &Connection, name: &str) -> Result<i64> {
+    connection
+        .pragma_query_value(None, name, |row| row.get(0))
+        .db()
+}
+
+/// Fails unless the database is empty or a persona database no newer than this crate.
+fn check_identity(connection: &Connection) -> Result<()> {
+    let version = pragma_i64(connection, "user_version")?;
+    let application = pragma_i64(connection, "application_id")?;
+    if version > LATEST {
+        return Err(SqliteError::Schema(format!(
+            "database schema version {version} is newer than the versions this crate knows \
+             (up to {LATEST}); upgrade persona-store-sqlite"
+        ))
+        .into());
+    }
+    let tables: i64 = connection
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+        .db()?;
+    let empty = version == 0 && application == 0 && tables == 0;
+    if !empty && application != i64::from(APPLICATION_ID) {
+        return Err(SqliteError::Schema(
+            "not a persona database: it holds tables this crate did not create \
+             (application_id does not match)"
+                .to_owned(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Applies the migrations the database lacks, each with its version bump, in one transaction
+/// that also re-checks the version (another process may be migrating at the same time).
+fn migrate(connection: &mut Connection) -> Result<()> {
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .db()?;
+    check_identity(&tx)?;
+    let version = pragma_i64(&tx, "user_version")?;
+    let from = usize::try_from(version).unwrap_or(0);
+    if from < MIGRATIONS.len() {
+        for migration in &MIGRATIONS[from..] {
+            tx.execute_batch(migration).db()?;
+        }
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .db()?;
+        tx.pragma_update(None, "user_version", LATEST).db()?;
+    }
+    for table in TABLES {
+        let present: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
+                [table],
+                |row| row.get(0),
+            )
+            .db()?;
+        if !present {
+            return Err(SqliteError::Schema(format!(
+                "not a persona database of schema version {LATEST}: table {table} is missing"
+            ))
+            .into());
+        }
+    }
+    tx.commit().db()
+}
