@@ -82,6 +82,7 @@ macro_rules! conformance_tests {
             invalid_record_never_reaches_batch,
             export_streams_everything,
             import_round_trips,
+            jsonl_export_import_round_trips,
             health_reports_backend,
             clones_share_data,
             works_as_dyn_store,
