@@ -1,0 +1,351 @@
+//! Behaviour specific to the SQLite backend: opening, schema checks, locking, text search on
+//! non-ASCII words, concurrency across handles.
+
+use std::time::Duration;
+
+use persona_core::query::{Filter, Query};
+use persona_core::{
+    Actor, Error, Identity, Kind, MemoryStore, Persona, Store, StoreExt, Version, WriteMode,
+};
+use persona_store_sqlite::rusqlite::Connection;
+use persona_store_sqlite::{APPLICATION_ID, SCHEMA_VERSION, SqliteOptions, SqliteStore};
+
+fn actor() -> Actor {
+    Actor::new("sqlite-tests")
+}
+
+fn persona() -> Persona {
+    Persona::new("Panel", "testing", "You answer test questions.")
+}
+
+#[tokio::test]
+async fn open_creates_a_wal_database_that_keeps_data_across_handles() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keep.db");
+    let created = {
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.path(), Some(path.as_path()));
+        store.personas().create(&actor(), persona()).await.unwrap()
+    };
+    assert!(path.exists());
+    let raw = Connection::open(&path).unwrap();
+    let mode: String = raw
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let version: i64 = raw
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let app: i32 = raw
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .unwrap();
+    assert_eq!(app, APPLICATION_ID);
+    drop(raw);
+
+    let reopened = SqliteStore::open(&path).unwrap();
+    let found = reopened.personas().get(created.id.as_str()).await.unwrap();
+    assert_eq!(found, created);
+}
+
+#[tokio::test]
+async fn newer_schema_is_refused_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let raw = Connection::open(&path).unwrap();
+    raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(raw);
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("newer"), "{err}");
+}
+
+#[tokio::test]
+async fn foreign_databases_are_refused_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("foreign.db");
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);")
+        .unwrap();
+    drop(raw);
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    // Nothing was changed in the foreign file.
+    let raw = Connection::open(&path).unwrap();
+    let tables: i64 = raw
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 1);
+
+    let versioned = dir.path().join("versioned.db");
+    let raw = Connection::open(&versioned).unwrap();
+    raw.execute_batch("CREATE TABLE records (x); PRAGMA user_version = 1;")
+        .unwrap();
+    drop(raw);
+    assert!(matches!(
+        SqliteStore::open(&versioned).unwrap_err(),
+        Error::Corrupt { .. }
+    ));
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![0x5a_u8; 8192]).unwrap();
+    assert!(matches!(
+        SqliteStore::open(&garbage).unwrap_err(),
+        Error::Corrupt { .. }
+    ));
+}
+
+#[tokio::test]
+async fn unreadable_documents_are_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("docs.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let stored = store.personas().create(&actor(), persona()).await.unwrap();
+    let raw = Connection::open(&path).unwrap();
+    raw.execute("UPDATE history SET doc = '{\"name\": 12'", [])
+        .unwrap();
+    let err = store
+        .get(Kind::Persona, stored.id.as_str())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    assert!(std::error::Error::source(&err).is_some());
+}
+
+#[tokio::test]
+async fn a_held_write_lock_is_a_retryable_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.db");
+    let options = SqliteOptions::default().busy_timeout(Duration::from_millis(50));
+    let store = SqliteStore::open_with(&path, options).unwrap();
+    let other = Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let err = store
+        .personas()
+        .create(&actor(), persona())
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Backend {
+                retryable: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    store.personas().create(&actor(), persona()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_directory_is_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = SqliteStore::open(dir.path().join("no/such/dir/x.db")).unwrap_err();
+    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
+    assert!(err.is_retryable());
+}
+
+/// Words whose Unicode properties differ between Rust and SQLite's own tokenizers: accents,
+/// dotted capital I, final sigma, scripts with combining vowel signs, CJK, ligatures,
+/// superscript digits, and prefixes of longer words.
+const NAMES: &[&str] = &[
+    "Élodie Durand",
+    "Elodie Martin",
+    "İstanbul Öztürk",
+    "ΟΔΥΣΣΕΥΣ Παπαδόπουλος",
+    "हिंदी शर्मा",
+    "東京 太郎",
+    "Straße Weiß",
+    "Strasse Weiss",
+    "ǅemal Ǆukić",
+    "x² Tȟašúŋke",
+    "cafe\u{301} Noël",
+    "Zoë Ångström",
+    "ﬁnn O'Brien",
+];
+
+const QUERIES: &[&str] = &[
+    "élodie",
+    "ELODIE",
+    "elodie",
+    "élo",
+    "istanbul",
+    "İstanbul",
+    "i̇stanbul",
+    "öztürk",
+    "οδυσσευς",
+    "ΟΔΥΣΣΕΥΣ",
+    "οδυσσευσ",
+    "παπαδόπουλος",
+    "हिंदी",
+    "हिंद",
+    "शर्मा",
+    "東京",
+    "東",
+    "straße",
+    "strasse",
+    "STRASSE",
+    "weiß",
+    "ǆemal",
+    "ǅemal",
+    "džemal",
+    "x²",
+    "x2",
+    "tȟašúŋke",
+    "cafe",
+    "café",
+    "noël",
+    "zoë ångström",
+    "zoe",
+    "ﬁnn",
+    "finn",
+    "o brien",
+    "brien o",
+];
+
+#[tokio::test]
+async fn text_search_on_non_ascii_words_equals_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(dir.path().join("text.db")).unwrap();
+    let memory = MemoryStore::new();
+    let persona = persona();
+    for store in [&sqlite as &dyn Store, &memory as &dyn Store] {
+        store
+            .personas()
+            .create(&actor(), persona.clone())
+            .await
+            .unwrap();
+        let identities: Vec<Identity> = NAMES
+            .iter()
+            .enumerate()
+            .map(|(n, name)| {
+                let mut identity = Identity::new(persona.id.clone(), *name);
+                identity.id = format!("id-{n:02}").into();
+                identity.description = format!("Person number {n}");
+                identity
+            })
+            .collect();
+        store
+            .identities()
+            .put_many(&actor(), identities, WriteMode::Create)
+            .await
+            .unwrap();
+    }
+    let mut matched = 0;
+    for text in QUERIES {
+        let query = Query::new().text(*text).limit(100);
+        let expected = memory.query(&query).await.unwrap();
+        let actual = sqlite.query(&query).await.unwrap();
+        let ids = |page: &persona_core::Page<Identity>| -> Vec<String> {
+            page.items.iter().map(|i| i.id.to_string()).collect()
+        };
+        assert_eq!(ids(&actual), ids(&expected), "query {text:?}");
+        let filter = Filter {
+            text: Some((*text).to_owned()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            sqlite.count(&filter).await.unwrap(),
+            memory.count(&filter).await.unwrap(),
+            "count {text:?}"
+        );
+        matched += expected.items.len();
+    }
+    // The corpus exercises both hits and misses.
+    assert!(matched > 10, "{matched}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_file_never_lose_an_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let second = SqliteStore::open(&path).unwrap();
+    let stored = first.personas().create(&actor(), persona()).await.unwrap();
+    for round in 0..10u64 {
+        let version = Version(round + 1);
+        let mut a = stored.clone();
+        a.topic = format!("first {round}");
+        a.version = version;
+        let mut b = stored.clone();
+        b.topic = format!("second {round}");
+        b.version = version;
+        let who = actor();
+        let (pa, pb) = (first.personas(), second.personas());
+        let (ra, rb) = tokio::join!(pa.update(&who, a), pb.update(&who, b));
+        let wins = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(wins, 1, "round {round}: {ra:?} {rb:?}");
+        let loser = if ra.is_ok() { rb } else { ra };
+        assert!(
+            matches!(loser, Err(Error::VersionConflict { .. })),
+            "{loser:?}"
+        );
+    }
+    let last = second
+        .personas()
+        .get(stored.id.as_str())
+        .await
+        .unwrap();
+    assert_eq!(last.version, Version(11));
+    assert_eq!(first.versions(Kind::Persona, stored.id.as_str()).await.unwrap().len(), 11);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_run_concurrently_with_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("wal.db")).unwrap();
+    let persona = store.personas().create(&actor(), persona()).await.unwrap();
+    let writer = {
+        let store = store.clone();
+        let persona = persona.clone();
+        tokio::spawn(async move {
+            for n in 0..40 {
+                let identities: Vec<Identity> = (0..25)
+                    .map(|k| Identity::new(persona.id.clone(), format!("Person {n} {k}")))
+                    .collect();
+                store
+                    .identities()
+                    .put_many(&actor(), identities, WriteMode::Create)
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let mut readers = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        readers.push(tokio::spawn(async move {
+            let mut last = 0;
+            for _ in 0..30 {
+                let count = store.count(&Filter::default()).await.unwrap();
+                // Batches commit whole: a reader sees a multiple of the batch size, never less
+                // than before.
+                assert_eq!(count % 25, 0, "{count}");
+                assert!(count >= last);
+                last = count;
+                store.query(&Query::new().text("person")).await.unwrap();
+            }
+        }));
+    }
+    writer.await.unwrap();
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    assert_eq!(store.count(&Filter::default()).await.unwrap(), 1000);
+}
+
+#[tokio::test]
+async fn in_memory_stores_are_private() {
+    let a = SqliteStore::open_in_memory().unwrap();
+    let b = SqliteStore::open_in_memory().unwrap();
+    assert_eq!(a.path(), None);
+    let stored = a.personas().create(&actor(), persona()).await.unwrap();
+    assert!(b.get(Kind::Persona, stored.id.as_str()).await.unwrap().is_none());
+    assert!(a.clone().get(Kind::Persona, stored.id.as_str()).await.unwrap().is_some());
+    assert_eq!(a.check_health().await.unwrap().backend, "sqlite");
+}
