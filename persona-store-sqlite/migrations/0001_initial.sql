@@ -109,9 +109,12 @@ CREATE TABLE identity_tags (
 
 CREATE INDEX identity_tags_tag ON identity_tags (ns, tag, id);
 
--- Full-text index over the tokens. The `ascii` tokenizer splits only on ASCII non-alphanumerics
--- and folds only ASCII letters; the tokens are already lowercased alphanumeric words, so every
--- token is indexed exactly as Rust computed it, non-ASCII ones included.
+-- Full-text index over the tokens, kept in step with identity_index by the crate (not by
+-- triggers: a trigger makes every insert a statement transaction, and FTS5 flushes its pending
+-- terms to disk at every statement savepoint, so a batch would write one segment per row). The
+-- `ascii` tokenizer splits only on ASCII non-alphanumerics and folds only ASCII letters; the
+-- tokens are already lowercased alphanumeric words, so every token is indexed exactly as Rust
+-- computed it, non-ASCII ones included.
 CREATE VIRTUAL TABLE identity_fts USING fts5 (
     ns UNINDEXED,
     tokens,
@@ -120,19 +123,3 @@ CREATE VIRTUAL TABLE identity_fts USING fts5 (
     tokenize = 'ascii',
     detail = none
 );
-
-CREATE TRIGGER identity_fts_insert AFTER INSERT ON identity_index BEGIN
-    INSERT INTO identity_fts (rowid, ns, tokens) VALUES (new.rid, new.ns, new.tokens);
-END;
-
-CREATE TRIGGER identity_fts_delete AFTER DELETE ON identity_index BEGIN
-    INSERT INTO identity_fts (identity_fts, rowid, ns, tokens)
-    VALUES ('delete', old.rid, old.ns, old.tokens);
-END;
-
-CREATE TRIGGER identity_fts_update AFTER UPDATE OF tokens ON identity_index
-WHEN old.tokens IS NOT new.tokens BEGIN
-    INSERT INTO identity_fts (identity_fts, rowid, ns, tokens)
-    VALUES ('delete', old.rid, old.ns, old.tokens);
-    INSERT INTO identity_fts (rowid, ns, tokens) VALUES (new.rid, new.ns, new.tokens);
-END;

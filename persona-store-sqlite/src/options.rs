@@ -49,6 +49,8 @@ pub struct SqliteOptions {
     pub readers: usize,
     /// The `synchronous` level.
     pub synchronous: Synchronous,
+    /// The page cache of each connection, in KiB (`PRAGMA cache_size`).
+    pub cache_size_kib: i64,
     /// The namespace the first handle is bound to.
     pub namespace: Namespace,
 }
@@ -59,6 +61,7 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             readers: 4,
             synchronous: Synchronous::Full,
+            cache_size_kib: 64 * 1024,
             namespace: Namespace::default(),
         }
     }
@@ -82,6 +85,13 @@ impl SqliteOptions {
     /// The `synchronous` level (default [`Synchronous::Full`]).
     pub fn synchronous(mut self, synchronous: Synchronous) -> Self {
         self.synchronous = synchronous;
+        self
+    }
+
+    /// The page cache of each connection in KiB (default 64 MiB; SQLite allocates it only as
+    /// pages are read).
+    pub fn cache_size_kib(mut self, kib: i64) -> Self {
+        self.cache_size_kib = kib;
         self
     }
 

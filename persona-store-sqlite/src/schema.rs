@@ -39,6 +39,12 @@ fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
     connection
         .pragma_update(None, "synchronous", options.synchronous.pragma())
         .db()?;
+    // Negative: KiB. A write touches a dozen B-trees at random positions (ids are random); with
+    // SQLite's 2 MiB default a large batch thrashes the cache.
+    connection
+        .pragma_update(None, "cache_size", -options.cache_size_kib)
+        .db()?;
+    connection.pragma_update(None, "temp_store", "MEMORY").db()?;
     Ok(())
 }
 

@@ -20,6 +20,7 @@ pub(crate) fn apply(connection: &mut Connection, ns: &str, batch: &Batch) -> Res
     let now = Timestamp::now();
     let mut seq = last_seq(&tx, ns)?;
     let mut stored = Vec::with_capacity(batch.len());
+    let mut text = TextIndex::default();
     for op in batch.ops() {
         let (kind, id) = op.target();
         let current = read::load(&tx, ns, kind, id)?;
@@ -40,9 +41,10 @@ pub(crate) fn apply(connection: &mut Connection, ns: &str, batch: &Batch) -> Res
         }
         seq += 1;
         let was = current.map(|(_, deleted)| deleted);
-        persist(&tx, ns, &planned, was, seq)?;
+        persist(&tx, ns, &planned, was, seq, &mut text)?;
         stored.push(planned.record);
     }
+    text.flush(&tx, ns)?;
     tx.commit().db()?;
     Ok(stored)
 }
@@ -68,6 +70,58 @@ fn persona_is_live(tx: &Transaction<'_>, ns: &str, persona: &str) -> Result<bool
     Ok(deleted == Some(false))
 }
 
+/// Changes to `identity_fts`, applied in order at the end of a transaction: FTS5 flushes its
+/// pending terms at every statement savepoint, and the other writes of a batch open many.
+#[derive(Default)]
+struct TextIndex {
+    ops: Vec<(bool, i64, String)>,
+}
+
+impl TextIndex {
+    fn insert(&mut self, rid: i64, tokens: String) {
+        self.ops.push((true, rid, tokens));
+    }
+
+    fn delete(&mut self, rid: i64, tokens: String) {
+        self.ops.push((false, rid, tokens));
+    }
+
+    fn flush(self, tx: &Transaction<'_>, ns: &str) -> Result<()> {
+        for (insert, rid, tokens) in self.ops {
+            let sql = if insert {
+                "INSERT INTO identity_fts (rowid, ns, tokens) VALUES (?1, ?2, ?3)"
+            } else {
+                "INSERT INTO identity_fts (identity_fts, rowid, ns, tokens) \
+                 VALUES ('delete', ?1, ?2, ?3)"
+            };
+            tx.prepare_cached(sql)
+                .db()?
+                .execute(params![rid, ns, tokens])
+                .db()?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes a live identity's query row (its tags follow by cascade) and schedules the removal of
+/// its text index entry.
+fn unindex(tx: &Transaction<'_>, ns: &str, id: &str, text: &mut TextIndex) -> Result<()> {
+    let old: Option<(i64, String)> = tx
+        .prepare_cached("SELECT rid, tokens FROM identity_index WHERE ns = ?1 AND id = ?2")
+        .db()?
+        .query_row([ns, id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .db()?;
+    if let Some((rid, tokens)) = old {
+        tx.prepare_cached("DELETE FROM identity_index WHERE ns = ?1 AND id = ?2")
+            .db()?
+            .execute([ns, id])
+            .db()?;
+        text.delete(rid, tokens);
+    }
+    Ok(())
+}
+
 fn json_text(bytes: &[u8]) -> ToSqlOutput<'_> {
     ToSqlOutput::Borrowed(ValueRef::Text(bytes))
 }
@@ -84,6 +138,7 @@ fn persist(
     planned: &Planned,
     was_deleted: Option<bool>,
     seq: u64,
+    text: &mut TextIndex,
 ) -> Result<()> {
     let record = &planned.record;
     let kind = record.kind();
@@ -143,13 +198,11 @@ fn persist(
         let was_live = was_deleted == Some(false);
         if planned.deleted {
             if was_live {
-                tx.prepare_cached("DELETE FROM identity_index WHERE ns = ?1 AND id = ?2")
-                    .db()?
-                    .execute([ns, id])
-                    .db()?;
+                unindex(tx, ns, id, text)?;
             }
         } else {
-            write_index(tx, ns, version, &IndexFields::of(identity), id, was_live)?;
+            let fields = IndexFields::of(identity);
+            write_index(tx, ns, version, &fields, id, was_live, text)?;
         }
     }
     Ok(())
@@ -183,9 +236,21 @@ fn write_index(
     fields: &IndexFields,
     id: &str,
     replace: bool,
+    text: &mut TextIndex,
 ) -> Result<()> {
     let traits = fields.traits.map_or([None; 5], |t| t.map(Some));
     let tokens = fields.tokens.join(" ");
+    let old: Option<(i64, String)> = if replace {
+        tx.prepare_cached("SELECT rid, tokens FROM identity_index WHERE ns = ?1 AND id = ?2")
+            .db()?
+            .query_row([ns, id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()
+            .db()?
+    } else {
+        None
+    };
+    // A live identity without a query row (written by a crashed older build, say) gets one.
+    let replace = old.is_some();
     let sql = if replace {
         "UPDATE identity_index SET version = ?3, persona_id = ?4, active = ?5, name = ?6, \
          age = ?7, sort_age = ?8, gender = ?9, country = ?10, region = ?11, city = ?12, \
@@ -227,6 +292,14 @@ fn write_index(
             tokens,
         ])
         .db()?;
+    match old {
+        Some((rid, old_tokens)) if old_tokens != tokens => {
+            text.delete(rid, old_tokens);
+            text.insert(rid, tokens);
+        }
+        Some(_) => {}
+        None => text.insert(tx.last_insert_rowid(), tokens),
+    }
     if replace {
         tx.prepare_cached("DELETE FROM identity_tags WHERE ns = ?1 AND id = ?2")
             .db()?
@@ -285,10 +358,9 @@ pub(crate) fn purge(
         }
     }
     if kind == Kind::Identity {
-        tx.prepare_cached("DELETE FROM identity_index WHERE ns = ?1 AND id = ?2")
-            .db()?
-            .execute([ns, id])
-            .db()?;
+        let mut text = TextIndex::default();
+        unindex(&tx, ns, id, &mut text)?;
+        text.flush(&tx, ns)?;
     }
     for sql in [
         "DELETE FROM history WHERE ns = ?1 AND kind = ?2 AND id = ?3",
