@@ -1,15 +1,17 @@
 -- Schema version 1 of the persona SQLite store.
 --
 -- Every table has the namespace as a column, every index starts with it and every statement of the
--- crate filters on it. A record's documents live in `history` only: the current document is the
+-- crate filters on it. Values are checked in Rust before they are written; there are no CHECK
+-- constraints because each one turns an insert into a statement transaction (a sub-journal copy
+-- of every page it touches), which tripled the cost of a write. A record's documents live in `history` only: the current document is the
 -- history row whose version equals `records.version`, so each write stores one copy of the JSON.
 
 CREATE TABLE records (
     ns          TEXT    NOT NULL,
-    kind        TEXT    NOT NULL CHECK (kind IN ('persona', 'identity', 'group')),
+    kind        TEXT    NOT NULL,
     id          TEXT    NOT NULL,
-    version     INTEGER NOT NULL CHECK (version > 0),
-    deleted     INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+    version     INTEGER NOT NULL,
+    deleted     INTEGER NOT NULL,
     -- For identities (live or soft-deleted): the persona they reference, so a purge can refuse
     -- to orphan them.
     persona_ref TEXT,
@@ -26,7 +28,7 @@ CREATE TABLE history (
     action  TEXT    NOT NULL,
     actor   TEXT    NOT NULL,
     at      INTEGER NOT NULL,
-    deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+    deleted INTEGER NOT NULL,
     doc     TEXT    NOT NULL,
     FOREIGN KEY (ns, kind, id) REFERENCES records (ns, kind, id) ON DELETE CASCADE
 );
@@ -59,11 +61,12 @@ CREATE TABLE tombstones (
 ) WITHOUT ROWID;
 
 -- The query columns of live identities, extracted in Rust (`IndexFields`) on every write.
--- Soft-deleted identities have no row here.
+-- Soft-deleted identities have no row here. The crate writes and deletes these rows (and their
+-- tags and text entries) in the same transaction as the record; foreign keys here would cost a
+-- parent lookup per row and per tag for no added safety.
 CREATE TABLE identity_index (
     rid               INTEGER PRIMARY KEY,
     ns                TEXT    NOT NULL,
-    kind              TEXT    NOT NULL DEFAULT 'identity' CHECK (kind = 'identity'),
     id                TEXT    NOT NULL,
     version           INTEGER NOT NULL,
     persona_id        TEXT    NOT NULL,
@@ -88,8 +91,7 @@ CREATE TABLE identity_index (
     updated_at        INTEGER NOT NULL,
     -- The Rust-computed tokens, space-separated, indexed by identity_fts.
     tokens            TEXT    NOT NULL,
-    UNIQUE (ns, id),
-    FOREIGN KEY (ns, kind, id) REFERENCES records (ns, kind, id) ON DELETE CASCADE
+    UNIQUE (ns, id)
 );
 
 CREATE INDEX identity_created ON identity_index (ns, created_at, id);
@@ -99,15 +101,14 @@ CREATE INDEX identity_age ON identity_index (ns, sort_age, id);
 CREATE INDEX identity_persona ON identity_index (ns, persona_id);
 CREATE INDEX identity_country ON identity_index (ns, country, age);
 
+-- The tags of live identities. One B-tree serves both tag filters (EXISTS on ns, tag, id) and
+-- removal (the crate deletes the previous version's tags by key).
 CREATE TABLE identity_tags (
     ns  TEXT NOT NULL,
-    id  TEXT NOT NULL,
     tag TEXT NOT NULL,
-    PRIMARY KEY (ns, id, tag),
-    FOREIGN KEY (ns, id) REFERENCES identity_index (ns, id) ON DELETE CASCADE
+    id  TEXT NOT NULL,
+    PRIMARY KEY (ns, tag, id)
 ) WITHOUT ROWID;
-
-CREATE INDEX identity_tags_tag ON identity_tags (ns, tag, id);
 
 -- Full-text index over the tokens, kept in step with identity_index by the crate (not by
 -- triggers: a trigger makes every insert a statement transaction, and FTS5 flushes its pending
@@ -121,5 +122,6 @@ CREATE VIRTUAL TABLE identity_fts USING fts5 (
     content = 'identity_index',
     content_rowid = 'rid',
     tokenize = 'ascii',
-    detail = none
+    detail = none,
+    columnsize = 0
 );

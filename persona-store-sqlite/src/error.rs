@@ -116,7 +116,11 @@ mod tests {
 
     #[test]
     fn busy_and_locked_are_retryable_and_keep_their_source() {
-        for code in [ffi::SQLITE_BUSY, ffi::SQLITE_LOCKED, ffi::SQLITE_BUSY_SNAPSHOT] {
+        for code in [
+            ffi::SQLITE_BUSY,
+            ffi::SQLITE_LOCKED,
+            ffi::SQLITE_BUSY_SNAPSHOT,
+        ] {
             let error = Error::from(SqliteError::Driver(failure(code)));
             assert!(error.is_retryable(), "{code}");
             assert!(matches!(error, Error::Backend { .. }));

@@ -51,6 +51,9 @@ pub struct SqliteOptions {
     pub synchronous: Synchronous,
     /// The page cache of each connection, in KiB (`PRAGMA cache_size`).
     pub cache_size_kib: i64,
+    /// How many bytes of the database file each connection maps into memory
+    /// (`PRAGMA mmap_size`; 0 turns memory mapping off).
+    pub mmap_size: i64,
     /// The namespace the first handle is bound to.
     pub namespace: Namespace,
 }
@@ -62,6 +65,7 @@ impl Default for SqliteOptions {
             readers: 4,
             synchronous: Synchronous::Full,
             cache_size_kib: 64 * 1024,
+            mmap_size: 256 * 1024 * 1024,
             namespace: Namespace::default(),
         }
     }
@@ -92,6 +96,13 @@ impl SqliteOptions {
     /// pages are read).
     pub fn cache_size_kib(mut self, kib: i64) -> Self {
         self.cache_size_kib = kib;
+        self
+    }
+
+    /// How many bytes of the file each connection maps into memory (default 256 MiB; 0 turns
+    /// memory mapping off, e.g. on file systems where mapping is unreliable).
+    pub fn mmap_size(mut self, bytes: i64) -> Self {
+        self.mmap_size = bytes;
         self
     }
 

@@ -99,7 +99,12 @@ pub(crate) fn load(
 }
 
 /// The live record, if any.
-pub(crate) fn get(connection: &Connection, ns: &str, kind: Kind, id: &str) -> Result<Option<AnyRecord>> {
+pub(crate) fn get(
+    connection: &Connection,
+    ns: &str,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<AnyRecord>> {
     let mut statement = connection
         .prepare_cached(
             "SELECT h.doc FROM records r \
@@ -168,7 +173,12 @@ fn version_info(row: &Row<'_>) -> Result<VersionInfo> {
 }
 
 /// Every version of a record, oldest first.
-pub(crate) fn versions(connection: &Connection, ns: &str, kind: Kind, id: &str) -> Result<Vec<VersionInfo>> {
+pub(crate) fn versions(
+    connection: &Connection,
+    ns: &str,
+    kind: Kind,
+    id: &str,
+) -> Result<Vec<VersionInfo>> {
     let mut statement = connection
         .prepare_cached(
             "SELECT version, action, actor, at, deleted FROM history \
@@ -210,7 +220,11 @@ pub(crate) fn version(
 }
 
 /// Audit entries, oldest first.
-pub(crate) fn audit(connection: &Connection, ns: &str, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+pub(crate) fn audit(
+    connection: &Connection,
+    ns: &str,
+    query: &AuditQuery,
+) -> Result<Vec<AuditEntry>> {
     let mut sql = String::from(
         "SELECT seq, at, actor, action, kind, id, version, label FROM audit WHERE ns = ?",
     );
@@ -253,7 +267,12 @@ pub(crate) fn audit(connection: &Connection, ns: &str, query: &AuditQuery) -> Re
 }
 
 /// The tombstone of a purged record.
-pub(crate) fn tombstone(connection: &Connection, ns: &str, kind: Kind, id: &str) -> Result<Option<Tombstone>> {
+pub(crate) fn tombstone(
+    connection: &Connection,
+    ns: &str,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<Tombstone>> {
     let row = connection
         .prepare_cached(
             "SELECT last_version, purged_at, actor FROM tombstones \
@@ -336,7 +355,10 @@ fn compile(filter: &Filter, ns: &str) -> Compiled {
         sql: "i.ns = ?".to_owned(),
         values: vec![Value::Text(ns.to_owned())],
     };
-    c.one_of("i.persona_id", filter.persona_ids.iter().map(|p| p.as_str()));
+    c.one_of(
+        "i.persona_id",
+        filter.persona_ids.iter().map(|p| p.as_str()),
+    );
     if let Some(active) = filter.active {
         c.clause("i.active = ?");
         c.values.push(Value::Integer(i64::from(active)));
@@ -375,11 +397,20 @@ fn compile(filter: &Filter, ns: &str) -> Compiled {
         values.iter().filter_map(|v| query::fold(v)).collect()
     };
     c.one_of("i.gender", filter.genders.iter().map(String::as_str));
-    c.one_of("i.country", folded(&filter.countries).iter().map(String::as_str));
-    c.one_of("i.region", folded(&filter.regions).iter().map(String::as_str));
+    c.one_of(
+        "i.country",
+        folded(&filter.countries).iter().map(String::as_str),
+    );
+    c.one_of(
+        "i.region",
+        folded(&filter.regions).iter().map(String::as_str),
+    );
     c.one_of("i.city", folded(&filter.cities).iter().map(String::as_str));
     c.one_of("i.education", filter.educations.iter().map(String::as_str));
-    c.one_of("i.occupation", folded(&filter.occupations).iter().map(String::as_str));
+    c.one_of(
+        "i.occupation",
+        folded(&filter.occupations).iter().map(String::as_str),
+    );
     c.one_of(
         "i.political_leaning",
         filter.political_leanings.iter().map(String::as_str),
@@ -411,7 +442,11 @@ fn sort_column(key: SortKey) -> &'static str {
 }
 
 /// A page of identities with the semantics of [`persona_core::query::evaluate`].
-pub(crate) fn query(connection: &Connection, namespace: &Namespace, query: &Query) -> Result<Page<Identity>> {
+pub(crate) fn query(
+    connection: &Connection,
+    namespace: &Namespace,
+    query: &Query,
+) -> Result<Page<Identity>> {
     query.check(namespace)?;
     let after = query
         .cursor
@@ -432,15 +467,21 @@ pub(crate) fn query(connection: &Connection, namespace: &Namespace, query: &Quer
         });
         c.values.push(Value::Text(after.id));
     }
+    // The page is chosen on the small index rows first; only its documents are then read, so a
+    // filter matching thousands of rows never drags their documents through the sorter.
     let sql = format!(
-        "SELECT i.id, h.doc FROM identity_index i \
-         JOIN history h ON h.ns = i.ns AND h.kind = 'identity' AND h.id = i.id \
-            AND h.version = i.version \
-         WHERE {} ORDER BY {column} {order}, i.id {order} LIMIT ?",
+        "WITH page AS MATERIALIZED ( \
+             SELECT i.ns, i.id, i.version, {column} AS sort FROM identity_index i \
+             WHERE {} ORDER BY {column} {order}, i.id {order} LIMIT ?) \
+         SELECT page.id, h.doc FROM page \
+         JOIN history h ON h.ns = page.ns AND h.kind = 'identity' AND h.id = page.id \
+            AND h.version = page.version \
+         ORDER BY page.sort {order}, page.id {order}",
         c.sql
     );
-    c.values
-        .push(Value::Integer(i64::try_from(query.limit + 1).unwrap_or(i64::MAX)));
+    c.values.push(Value::Integer(
+        i64::try_from(query.limit + 1).unwrap_or(i64::MAX),
+    ));
     let tx = connection.unchecked_transaction().db()?;
     let mut items = Vec::with_capacity(query.limit.min(64) + 1);
     {

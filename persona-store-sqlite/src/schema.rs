@@ -33,9 +33,7 @@ const STATEMENT_CACHE: usize = 128;
 fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
     connection.busy_timeout(options.busy_timeout).db()?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    connection
-        .pragma_update(None, "foreign_keys", "ON")
-        .db()?;
+    connection.pragma_update(None, "foreign_keys", "ON").db()?;
     connection
         .pragma_update(None, "synchronous", options.synchronous.pragma())
         .db()?;
@@ -44,7 +42,14 @@ fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
     connection
         .pragma_update(None, "cache_size", -options.cache_size_kib)
         .db()?;
-    connection.pragma_update(None, "temp_store", "MEMORY").db()?;
+    connection
+        .pragma_update(None, "temp_store", "MEMORY")
+        .db()?;
+    // Reads of pages already in the file come from the OS page cache shared by every connection,
+    // so a reader that has not served a query yet is not cold.
+    connection
+        .pragma_update(None, "mmap_size", options.mmap_size)
+        .db()?;
     Ok(())
 }
 

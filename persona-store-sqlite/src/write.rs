@@ -3,9 +3,7 @@
 use persona_core::attributes::Timestamp;
 use persona_core::query::IndexFields;
 use persona_core::store::{Current, Planned, plan, purge_audit};
-use persona_core::{
-    Actor, AnyRecord, AuditEntry, Batch, Error, Kind, Result, Tombstone,
-};
+use persona_core::{Actor, AnyRecord, AuditEntry, Batch, Error, Kind, Result, Tombstone};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -13,7 +11,11 @@ use crate::error::{BACKEND, Db, SqliteError, is_unique_violation};
 use crate::read::{self, version_param};
 
 /// Applies `batch` in one transaction; nothing is written unless every op succeeds.
-pub(crate) fn apply(connection: &mut Connection, ns: &str, batch: &Batch) -> Result<Vec<AnyRecord>> {
+pub(crate) fn apply(
+    connection: &mut Connection,
+    ns: &str,
+    batch: &Batch,
+) -> Result<Vec<AnyRecord>> {
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .db()?;
@@ -40,8 +42,12 @@ pub(crate) fn apply(connection: &mut Connection, ns: &str, batch: &Batch) -> Res
             return Err(Error::missing_persona());
         }
         seq += 1;
-        let was = current.map(|(_, deleted)| deleted);
-        persist(&tx, ns, &planned, was, seq, &mut text)?;
+        let was = current.as_ref().map(|(_, deleted)| *deleted);
+        let old_tags = match &current {
+            Some((AnyRecord::Identity(old), false)) => old.tags.as_slice(),
+            _ => &[],
+        };
+        persist(&tx, ns, &planned, was, seq, old_tags, &mut text)?;
         stored.push(planned.record);
     }
     text.flush(&tx, ns)?;
@@ -103,9 +109,27 @@ impl TextIndex {
     }
 }
 
-/// Removes a live identity's query row (its tags follow by cascade) and schedules the removal of
-/// its text index entry.
-fn unindex(tx: &Transaction<'_>, ns: &str, id: &str, text: &mut TextIndex) -> Result<()> {
+fn delete_tags(tx: &Transaction<'_>, ns: &str, id: &str, tags: &[String]) -> Result<()> {
+    if !tags.is_empty() {
+        let mut delete = tx
+            .prepare_cached("DELETE FROM identity_tags WHERE ns = ?1 AND tag = ?2 AND id = ?3")
+            .db()?;
+        for tag in tags {
+            delete.execute([ns, tag.as_str(), id]).db()?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a live identity's query row and `tags`, and schedules the removal of its text entry.
+fn unindex(
+    tx: &Transaction<'_>,
+    ns: &str,
+    id: &str,
+    tags: &[String],
+    text: &mut TextIndex,
+) -> Result<()> {
+    delete_tags(tx, ns, id, tags)?;
     let old: Option<(i64, String)> = tx
         .prepare_cached("SELECT rid, tokens FROM identity_index WHERE ns = ?1 AND id = ?2")
         .db()?
@@ -138,6 +162,7 @@ fn persist(
     planned: &Planned,
     was_deleted: Option<bool>,
     seq: u64,
+    old_tags: &[String],
     text: &mut TextIndex,
 ) -> Result<()> {
     let record = &planned.record;
@@ -154,7 +179,14 @@ fn persist(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
         .db()?
-        .execute(params![ns, kind.as_str(), id, version, planned.deleted, persona_ref])
+        .execute(params![
+            ns,
+            kind.as_str(),
+            id,
+            version,
+            planned.deleted,
+            persona_ref
+        ])
         .map_err(|source| {
             if is_unique_violation(&source) {
                 SqliteError::Duplicate {
@@ -172,7 +204,14 @@ fn persist(
              WHERE ns = ?1 AND kind = ?2 AND id = ?3",
         )
         .db()?
-        .execute(params![ns, kind.as_str(), id, version, planned.deleted, persona_ref])
+        .execute(params![
+            ns,
+            kind.as_str(),
+            id,
+            version,
+            planned.deleted,
+            persona_ref
+        ])
         .db()?;
     }
     let info = &planned.history.info;
@@ -198,11 +237,11 @@ fn persist(
         let was_live = was_deleted == Some(false);
         if planned.deleted {
             if was_live {
-                unindex(tx, ns, id, text)?;
+                unindex(tx, ns, id, old_tags, text)?;
             }
         } else {
             let fields = IndexFields::of(identity);
-            write_index(tx, ns, version, &fields, id, was_live, text)?;
+            write_index(tx, ns, version, &fields, id, old_tags, text)?;
         }
     }
     Ok(())
@@ -235,20 +274,17 @@ fn write_index(
     version: i64,
     fields: &IndexFields,
     id: &str,
-    replace: bool,
+    old_tags: &[String],
     text: &mut TextIndex,
 ) -> Result<()> {
     let traits = fields.traits.map_or([None; 5], |t| t.map(Some));
     let tokens = fields.tokens.join(" ");
-    let old: Option<(i64, String)> = if replace {
-        tx.prepare_cached("SELECT rid, tokens FROM identity_index WHERE ns = ?1 AND id = ?2")
-            .db()?
-            .query_row([ns, id], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()
-            .db()?
-    } else {
-        None
-    };
+    let old: Option<(i64, String)> = tx
+        .prepare_cached("SELECT rid, tokens FROM identity_index WHERE ns = ?1 AND id = ?2")
+        .db()?
+        .query_row([ns, id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .db()?;
     // A live identity without a query row (written by a crashed older build, say) gets one.
     let replace = old.is_some();
     let sql = if replace {
@@ -301,17 +337,14 @@ fn write_index(
         None => text.insert(tx.last_insert_rowid(), tokens),
     }
     if replace {
-        tx.prepare_cached("DELETE FROM identity_tags WHERE ns = ?1 AND id = ?2")
-            .db()?
-            .execute([ns, id])
-            .db()?;
+        delete_tags(tx, ns, id, old_tags)?;
     }
     if !fields.tags.is_empty() {
         let mut insert = tx
-            .prepare_cached("INSERT OR IGNORE INTO identity_tags (ns, id, tag) VALUES (?1, ?2, ?3)")
+            .prepare_cached("INSERT OR IGNORE INTO identity_tags (ns, tag, id) VALUES (?1, ?2, ?3)")
             .db()?;
         for tag in &fields.tags {
-            insert.execute([ns, id, tag.as_str()]).db()?;
+            insert.execute([ns, tag.as_str(), id]).db()?;
         }
     }
     Ok(())
@@ -357,9 +390,11 @@ pub(crate) fn purge(
             });
         }
     }
-    if kind == Kind::Identity {
+    if kind == Kind::Identity
+        && let Some((AnyRecord::Identity(identity), false)) = read::load(&tx, ns, kind, id)?
+    {
         let mut text = TextIndex::default();
-        unindex(&tx, ns, id, &mut text)?;
+        unindex(&tx, ns, id, &identity.tags, &mut text)?;
         text.flush(&tx, ns)?;
     }
     for sql in [

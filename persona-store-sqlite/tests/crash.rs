@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
 use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -95,7 +95,9 @@ async fn write_until_killed(path: &Path, seed: u64) {
         for identity in generator.by_ref().take(1 + (round % 4) as usize) {
             batch.put(identity, WriteMode::Create).expect("valid");
         }
-        if let Some(AnyRecord::Identity(previous)) = live.get((round as usize * 7) % live.len().max(1)) {
+        if let Some(AnyRecord::Identity(previous)) =
+            live.get((round as usize * 7) % live.len().max(1))
+        {
             let mut changed = (**previous).clone();
             changed.description = format!("revised in round {round}");
             let version = changed.version;
@@ -256,7 +258,9 @@ async fn acknowledged_writes_survive_sigkill() {
                 .version(*kind, id, *version)
                 .await
                 .unwrap()
-                .unwrap_or_else(|| panic!("round {round}: acknowledged {kind} {id} v{version} lost"));
+                .unwrap_or_else(|| {
+                    panic!("round {round}: acknowledged {kind} {id} v{version} lost")
+                });
             assert_eq!(entry.record.id_str(), id);
             let versions = store.versions(*kind, id).await.unwrap();
             assert!(versions.last().is_some_and(|v| v.version >= *version));
@@ -265,7 +269,10 @@ async fn acknowledged_writes_survive_sigkill() {
         for kind in Kind::ALL {
             let mut request = ListRequest::first(1000);
             loop {
-                let page = store.list(kind, &request).await.expect("every document parses");
+                let page = store
+                    .list(kind, &request)
+                    .await
+                    .expect("every document parses");
                 listed += page.items.len();
                 match page.next {
                     Some(cursor) => request.cursor = Some(cursor),
@@ -273,10 +280,7 @@ async fn acknowledged_writes_survive_sigkill() {
                 }
             }
         }
-        let live_identities = store
-            .count(&persona_core::Filter::default())
-            .await
-            .unwrap();
+        let live_identities = store.count(&persona_core::Filter::default()).await.unwrap();
         assert_eq!(
             usize::try_from(live_identities).unwrap() + 1,
             listed,

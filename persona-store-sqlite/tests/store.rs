@@ -286,13 +286,16 @@ async fn two_stores_on_one_file_never_lose_an_update() {
             "{loser:?}"
         );
     }
-    let last = second
-        .personas()
-        .get(stored.id.as_str())
-        .await
-        .unwrap();
+    let last = second.personas().get(stored.id.as_str()).await.unwrap();
     assert_eq!(last.version, Version(11));
-    assert_eq!(first.versions(Kind::Persona, stored.id.as_str()).await.unwrap().len(), 11);
+    assert_eq!(
+        first
+            .versions(Kind::Persona, stored.id.as_str())
+            .await
+            .unwrap()
+            .len(),
+        11
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -345,7 +348,18 @@ async fn in_memory_stores_are_private() {
     let b = SqliteStore::open_in_memory().unwrap();
     assert_eq!(a.path(), None);
     let stored = a.personas().create(&actor(), persona()).await.unwrap();
-    assert!(b.get(Kind::Persona, stored.id.as_str()).await.unwrap().is_none());
-    assert!(a.clone().get(Kind::Persona, stored.id.as_str()).await.unwrap().is_some());
+    assert!(
+        b.get(Kind::Persona, stored.id.as_str())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        a.clone()
+            .get(Kind::Persona, stored.id.as_str())
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(a.check_health().await.unwrap().backend, "sqlite");
 }
