@@ -21,7 +21,6 @@ macro_rules! interim {
 }
 
 interim! {
-    crate::demographics::Demographics => DemographicProfile, "demographics";
     crate::psychographics::Psychographics => PsychographicProfile, "psychographics";
     crate::life_history::LifeHistory => LifeHistoryProfile, "life_history";
     crate::cultural::CulturalReligious => CulturalProfile, "cultural_religious";
