@@ -21,8 +21,6 @@ macro_rules! interim {
 }
 
 interim! {
-    crate::psychographics::Psychographics => PsychographicProfile, "psychographics";
-    crate::life_history::LifeHistory => LifeHistoryProfile, "life_history";
     crate::cultural::CulturalReligious => CulturalProfile, "cultural_religious";
     crate::political::PoliticalSocial => PoliticalProfile, "political_social";
     crate::health::Health => HealthProfile, "health";
