@@ -21,8 +21,6 @@ macro_rules! interim {
 }
 
 interim! {
-    crate::cultural::CulturalReligious => CulturalProfile, "cultural_religious";
-    crate::political::PoliticalSocial => PoliticalProfile, "political_social";
     crate::health::Health => HealthProfile, "health";
     crate::preferences::Preferences => PreferencesProfile, "preferences";
     crate::behavioral::BehavioralTendencies => BehavioralProfile, "behavioral_tendencies";
