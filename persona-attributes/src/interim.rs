@@ -21,7 +21,6 @@ macro_rules! interim {
 }
 
 interim! {
-    crate::health::Health => HealthProfile, "health";
     crate::preferences::Preferences => PreferencesProfile, "preferences";
     crate::behavioral::BehavioralTendencies => BehavioralProfile, "behavioral_tendencies";
 }
