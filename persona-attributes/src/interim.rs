@@ -21,6 +21,5 @@ macro_rules! interim {
 }
 
 interim! {
-    crate::preferences::Preferences => PreferencesProfile, "preferences";
     crate::behavioral::BehavioralTendencies => BehavioralProfile, "behavioral_tendencies";
 }
