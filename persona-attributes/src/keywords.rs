@@ -64,6 +64,7 @@ impl<C: Copy + Send + Sync + 'static> KeywordTable<C> {
                 .flat_map(|(category, keys)| keys.iter().map(move |key| (*key, *category)))
                 .collect();
             keys.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+            debug_assert_keys(&keys);
             let mut entries: Vec<Entry<C>> = keys
                 .into_iter()
                 .zip(0..)
@@ -160,6 +161,24 @@ fn token_matches(token: &str, want: &str) -> bool {
     }
 }
 
+/// Tables are written by hand: check their shape whenever a debug build first uses one.
+fn debug_assert_keys<C>(sorted: &[(&'static str, C)]) {
+    for (i, (key, _)) in sorted.iter().enumerate() {
+        debug_assert!(
+            key.split('-').all(|token| {
+                !token.is_empty()
+                    && token.len() <= MAX_KEY_TOKEN
+                    && token.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            }),
+            "keyword {key:?} is not lowercase alphanumeric tokens joined by '-'"
+        );
+        debug_assert!(
+            !sorted[..i].iter().any(|(other, _)| other == key),
+            "keyword {key:?} appears twice in one table"
+        );
+    }
+}
+
 /// Exact matching of the item's canonical form against the keys.
 pub(crate) struct ExactTable<C: 'static> {
     groups: Groups<C>,
@@ -185,15 +204,11 @@ impl<C: Copy + Send + Sync + 'static> ExactTable<C> {
                 .flat_map(|(category, keys)| keys.iter().map(move |key| (*key, *category)))
                 .collect();
             keys.sort_by(|a, b| a.0.cmp(b.0));
+            debug_assert_keys(&keys);
             keys
         })
     }
 
-    /// The keys, sorted.
-    #[cfg(test)]
-    pub(crate) fn keys(&self) -> Vec<&'static str> {
-        self.entries().iter().map(|(key, _)| *key).collect()
-    }
 }
 
 impl<C: Copy + Send + Sync + 'static> Classify<C> for ExactTable<C> {

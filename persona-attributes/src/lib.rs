@@ -6,7 +6,6 @@ pub mod category;
 pub mod cultural;
 pub mod demographics;
 pub mod health;
-mod interim;
 mod keywords;
 pub mod life_history;
 pub mod political;
