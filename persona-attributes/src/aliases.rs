@@ -117,10 +117,12 @@ mod tests {
     use crate::text::is_canonical;
     use crate::vocab::{Gender, Vocabulary};
 
+    /// Some(true): a value of the closed set; Some(false): parses only as a free form.
+    type Parses = fn(&str) -> Option<bool>;
+
     /// `(name, parses)` for every input vocabulary.
-    fn vocabularies() -> Vec<(&'static str, fn(&str) -> Option<bool>)> {
-        fn probe<T: Vocabulary>() -> (&'static str, fn(&str) -> Option<bool>) {
-            // Some(true): a value of the closed set; Some(false): parses only as a free form.
+    fn vocabularies() -> Vec<(&'static str, Parses)> {
+        fn probe<T: Vocabulary>() -> (&'static str, Parses) {
             (T::NAME, |value| {
                 T::parse(value).map(|_| T::VALUES.contains(&value))
             })

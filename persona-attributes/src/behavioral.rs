@@ -278,7 +278,11 @@ impl CopingCategory {
     pub const fn is_healthy(self) -> Option<bool> {
         use CopingCategory as C;
         match self {
-            C::Physical | C::Mindfulness | C::Social | C::Professional | C::Cognitive
+            C::Physical
+            | C::Mindfulness
+            | C::Social
+            | C::Professional
+            | C::Cognitive
             | C::Creative => Some(true),
             C::Substance | C::Avoidance => Some(false),
             C::Behavioral | C::Other => None,
@@ -494,11 +498,31 @@ impl Processor for BehavioralTendencies {
     /// Categories of the four styles and the stress response, coping categories and
     /// effectiveness, behavioural adaptability and interpersonal style.
     fn analyze(&self, _context: &AnalysisContext) -> BehavioralProfile {
-        let decision = self.decision_making.as_ref().and_then(Vocab::known).copied();
-        let conflict = self.conflict_resolution.as_ref().and_then(Vocab::known).copied();
-        let communication = self.communication_style.as_ref().and_then(Vocab::known).copied();
-        let leadership = self.leadership_style.as_ref().and_then(Vocab::known).copied();
-        let stress = self.stress_response.as_ref().and_then(Vocab::known).copied();
+        let decision = self
+            .decision_making
+            .as_ref()
+            .and_then(Vocab::known)
+            .copied();
+        let conflict = self
+            .conflict_resolution
+            .as_ref()
+            .and_then(Vocab::known)
+            .copied();
+        let communication = self
+            .communication_style
+            .as_ref()
+            .and_then(Vocab::known)
+            .copied();
+        let leadership = self
+            .leadership_style
+            .as_ref()
+            .and_then(Vocab::known)
+            .copied();
+        let stress = self
+            .stress_response
+            .as_ref()
+            .and_then(Vocab::known)
+            .copied();
         let coping_categories = keywords::group(&COPING_CATEGORIES, &self.coping_mechanisms);
         let (mut healthy, mut unhealthy) = (0, 0);
         for (category, _) in coping_categories.iter() {
@@ -607,8 +631,14 @@ mod tests {
         let once = value.clone();
         value.normalize();
         assert_eq!(value, once);
-        assert_eq!(value.decision_making, Some(Vocab::Known(DecisionMaking::DataDriven)));
-        assert_eq!(value.leadership_style, Some(Vocab::Known(LeadershipStyle::LaissezFaire)));
+        assert_eq!(
+            value.decision_making,
+            Some(Vocab::Known(DecisionMaking::DataDriven))
+        );
+        assert_eq!(
+            value.leadership_style,
+            Some(Vocab::Known(LeadershipStyle::LaissezFaire))
+        );
         assert_eq!(value.coping_mechanisms, ["Yoga"]);
         assert!(value.validate().is_valid());
     }
@@ -622,7 +652,11 @@ mod tests {
             "stress_response": "panic"
         }));
         let b = "rich_attributes.behavioral_tendencies";
-        let got: Vec<_> = value.validate().into_iter().map(|v| (v.path, v.code, v.message)).collect();
+        let got: Vec<_> = value
+            .validate()
+            .into_iter()
+            .map(|v| (v.path, v.code, v.message))
+            .collect();
         let want = [
             ("decision_making", Code::NotInVocabulary),
             ("conflict_resolution", Code::NotInVocabulary),
@@ -633,7 +667,10 @@ mod tests {
         ];
         assert_eq!(got.len(), want.len());
         for ((path, code, _), (want_path, want_code)) in got.iter().zip(want) {
-            assert_eq!((path.as_str(), *code), (format!("{b}.{want_path}").as_str(), want_code));
+            assert_eq!(
+                (path.as_str(), *code),
+                (format!("{b}.{want_path}").as_str(), want_code)
+            );
         }
         assert_eq!(
             got[3].2,
@@ -653,10 +690,19 @@ mod tests {
             "stress_response": "seeking-support"
         }));
         let profile = value.analyze(&AnalysisContext::default());
-        assert_eq!(profile.decision_style_category, Some(DecisionStyleCategory::Social));
+        assert_eq!(
+            profile.decision_style_category,
+            Some(DecisionStyleCategory::Social)
+        );
         assert_eq!(profile.conflict_approach, Some(ConflictApproach::WinWin));
-        assert_eq!(profile.communication_effectiveness, Some(CommunicationEffectiveness::High));
-        assert_eq!(profile.leadership_approach, Some(LeadershipApproach::Participative));
+        assert_eq!(
+            profile.communication_effectiveness,
+            Some(CommunicationEffectiveness::High)
+        );
+        assert_eq!(
+            profile.leadership_approach,
+            Some(LeadershipApproach::Participative)
+        );
         let coping = &profile.coping_categories;
         assert_eq!(coping.count(CopingCategory::Physical), 1);
         assert_eq!(coping.count(CopingCategory::Social), 1);
@@ -665,27 +711,53 @@ mod tests {
         assert_eq!(coping.count(CopingCategory::Behavioral), 1);
         assert_eq!(coping.count(CopingCategory::Other), 1);
         // 3 healthy > 2 × 1 unhealthy.
-        assert_eq!(profile.coping_effectiveness, CopingEffectiveness::VeryEffective);
-        assert_eq!(profile.stress_management_style, Some(StressManagementStyle::Social));
+        assert_eq!(
+            profile.coping_effectiveness,
+            CopingEffectiveness::VeryEffective
+        );
+        assert_eq!(
+            profile.stress_management_style,
+            Some(StressManagementStyle::Social)
+        );
         // 0 + 2 + 1 + 1.
         assert_eq!(profile.behavioral_adaptability, Level::High);
         // 2 + 2 + 1 + 1.
-        assert_eq!(profile.interpersonal_style, InterpersonalStyle::HighlySocial);
+        assert_eq!(
+            profile.interpersonal_style,
+            InterpersonalStyle::HighlySocial
+        );
         let json = serde_json::to_value(&profile).unwrap();
         assert_eq!(json["conflict_approach"], "win-win");
-        assert_eq!(json["coping_categories"]["substance"][0], "drinking alcohol");
+        assert_eq!(
+            json["coping_categories"]["substance"][0],
+            "drinking alcohol"
+        );
 
         let empty = BehavioralTendencies::default().analyze(&AnalysisContext::default());
         assert_eq!(empty.coping_effectiveness, CopingEffectiveness::Mixed);
         assert_eq!(empty.behavioral_adaptability, Level::VeryLow);
         assert_eq!(empty.interpersonal_style, InterpersonalStyle::Independent);
-        assert_eq!(CopingEffectiveness::of(2, 1), CopingEffectiveness::Effective);
-        assert_eq!(CopingEffectiveness::of(1, 2), CopingEffectiveness::Concerning);
-        let flexible = behavioral(json!({"decision_making": "flexible", "conflict_resolution": "compromising",
-                                         "communication_style": "assertive", "leadership_style": "coaching"}));
+        assert_eq!(
+            CopingEffectiveness::of(2, 1),
+            CopingEffectiveness::Effective
+        );
+        assert_eq!(
+            CopingEffectiveness::of(1, 2),
+            CopingEffectiveness::Concerning
+        );
+        let flexible = behavioral(
+            json!({"decision_making": "flexible", "conflict_resolution": "compromising",
+                                         "communication_style": "assertive", "leadership_style": "coaching"}),
+        );
         let profile = flexible.analyze(&AnalysisContext::default());
         assert_eq!(profile.behavioral_adaptability, Level::VeryHigh);
-        assert_eq!(profile.interpersonal_style, InterpersonalStyle::SomewhatSocial);
-        assert_eq!(profile.decision_style_category, Some(DecisionStyleCategory::Adaptive));
+        assert_eq!(
+            profile.interpersonal_style,
+            InterpersonalStyle::SomewhatSocial
+        );
+        assert_eq!(
+            profile.decision_style_category,
+            Some(DecisionStyleCategory::Adaptive)
+        );
     }
 }

@@ -138,7 +138,9 @@ struct Run<'a, C, V>(&'a [(C, V)]);
 
 impl<C, V: fmt::Debug> fmt::Debug for Run<'_, C, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|(_, v)| v)).finish()
+        f.debug_list()
+            .entries(self.0.iter().map(|(_, v)| v))
+            .finish()
     }
 }
 
@@ -185,7 +187,12 @@ pub enum Amount {
 impl Amount {
     /// Buckets `count` with the upper bounds of `low`, `moderate` and `high` (0 is `none`; above
     /// `high_max` is `very-high`).
-    pub const fn bucket(count: usize, low_max: usize, moderate_max: usize, high_max: usize) -> Self {
+    pub const fn bucket(
+        count: usize,
+        low_max: usize,
+        moderate_max: usize,
+        high_max: usize,
+    ) -> Self {
         match count {
             0 => Amount::None,
             n if n <= low_max => Amount::Low,

@@ -208,7 +208,10 @@ static TRADITION_CATEGORIES: ExactTable<TraditionCategory> = ExactTable::new(
             TraditionCategory::LifeEvent,
             &["wedding", "funeral", "birthday", "graduation"],
         ),
-        (TraditionCategory::Family, &["family-dinner", "storytelling"]),
+        (
+            TraditionCategory::Family,
+            &["family-dinner", "storytelling"],
+        ),
         (
             TraditionCategory::CulturalPractice,
             &["cooking", "music", "dance"],
@@ -296,10 +299,7 @@ static CULTURAL_REGIONS: KeywordTable<CulturalRegion> = KeywordTable::new(
             CulturalRegion::Africa,
             &["african", "nigerian", "south-african"],
         ),
-        (
-            CulturalRegion::SouthAmerica,
-            &["brazilian", "argentinian"],
-        ),
+        (CulturalRegion::SouthAmerica, &["brazilian", "argentinian"]),
         (CulturalRegion::Oceania, &["australian"]),
     ],
 );
@@ -504,7 +504,11 @@ mod tests {
             "dietary_restrictions": vec!["vegan"; 15].into_iter().chain(["carnivore"]).collect::<Vec<_>>()
         }));
         let c = "rich_attributes.cultural_religious";
-        let got: Vec<_> = value.validate().into_iter().map(|v| (v.path, v.code)).collect();
+        let got: Vec<_> = value
+            .validate()
+            .into_iter()
+            .map(|v| (v.path, v.code))
+            .collect();
         assert_eq!(
             got,
             [
@@ -512,7 +516,10 @@ mod tests {
                 (format!("{c}.traditions"), Code::TooManyItems),
                 (format!("{c}.holidays"), Code::TooManyItems),
                 (format!("{c}.dietary_restrictions"), Code::TooManyItems),
-                (format!("{c}.dietary_restrictions[15]"), Code::NotInVocabulary),
+                (
+                    format!("{c}.dietary_restrictions[15]"),
+                    Code::NotInVocabulary
+                ),
             ]
         );
     }
@@ -543,14 +550,23 @@ mod tests {
         assert_eq!(traditions.count(TraditionCategory::Family), 1);
         assert_eq!(traditions.count(TraditionCategory::Other), 1);
         let holidays = &profile.holiday_types;
-        assert_eq!(holidays.get(HolidayType::Family).collect::<Vec<_>>(), ["mother day"]);
+        assert_eq!(
+            holidays.get(HolidayType::Family).collect::<Vec<_>>(),
+            ["mother day"]
+        );
         assert_eq!(holidays.count(HolidayType::Religious), 1);
         assert_eq!(holidays.count(HolidayType::National), 1);
         assert_eq!(holidays.count(HolidayType::Other), 2);
         assert_eq!(profile.cultural_region, Some(CulturalRegion::Africa));
-        assert_eq!(profile.dietary_categories.count(DietaryCategory::Religious), 1);
+        assert_eq!(
+            profile.dietary_categories.count(DietaryCategory::Religious),
+            1
+        );
         assert_eq!(profile.dietary_categories.count(DietaryCategory::Other), 1);
-        assert_eq!(profile.dietary_categories.count(DietaryCategory::Medical), 1);
+        assert_eq!(
+            profile.dietary_categories.count(DietaryCategory::Medical),
+            1
+        );
         assert_eq!(profile.dietary_complexity, DietaryComplexity::Moderate);
         let json = serde_json::to_value(&profile).unwrap();
         assert_eq!(json["dietary_categories"]["religious"][0], "halal");

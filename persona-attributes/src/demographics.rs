@@ -275,10 +275,10 @@ impl Processor for Demographics {
         if let Some(age) = self.age {
             rules::int_range(age.into(), 0, MAX_AGE.into(), &at.field("age"), report);
         }
-        if let Some(Vocab::Unknown(raw)) = &self.gender {
-            if !raw.trim().is_empty() {
-                report.push(&at.field("gender"), Code::NotInVocabulary, gender_message());
-            }
+        if let Some(Vocab::Unknown(raw)) = &self.gender
+            && !raw.trim().is_empty()
+        {
+            report.push(&at.field("gender"), Code::NotInVocabulary, gender_message());
         }
         if let Some(education) = &self.education {
             rules::vocabulary(education, &at.field("education"), report);
@@ -291,25 +291,21 @@ impl Processor for Demographics {
             if let Some(urban_rural) = &location.urban_rural {
                 rules::vocabulary(urban_rural, &at.field("urban_rural"), report);
             }
-            if let Some(timezone) = non_blank(&location.timezone) {
-                if !is_valid_timezone(timezone) {
-                    report.push(
-                        &at.field("timezone"),
-                        Code::InvalidFormat,
-                        "must be an IANA zone name containing '/' (e.g. Europe/Paris) or start \
-                         with UTC or GMT",
-                    );
-                }
-            }
-        }
-        if let Some(children) = self.children {
-            if children < 0 {
+            if let Some(timezone) = non_blank(&location.timezone)
+                && !is_valid_timezone(timezone)
+            {
                 report.push(
-                    &at.field("children"),
-                    Code::OutOfRange,
-                    "must be 0 or more",
+                    &at.field("timezone"),
+                    Code::InvalidFormat,
+                    "must be an IANA zone name containing '/' (e.g. Europe/Paris) or start \
+                         with UTC or GMT",
                 );
             }
+        }
+        if let Some(children) = self.children
+            && children < 0
+        {
+            report.push(&at.field("children"), Code::OutOfRange, "must be 0 or more");
         }
     }
 
@@ -322,7 +318,11 @@ impl Processor for Demographics {
                 country: non_blank(&location.country).map(str::to_owned),
                 region: non_blank(&location.region).map(str::to_owned),
                 city: non_blank(&location.city).map(str::to_owned),
-                urban_rural: location.urban_rural.as_ref().and_then(Vocab::known).copied(),
+                urban_rural: location
+                    .urban_rural
+                    .as_ref()
+                    .and_then(Vocab::known)
+                    .copied(),
             };
             (profile != LocationProfile::default()).then_some(profile)
         });

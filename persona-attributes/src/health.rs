@@ -444,7 +444,10 @@ static CONDITION_CATEGORIES: KeywordTable<ConditionCategory> = KeywordTable::new
     ConditionCategory::Other,
     &[
         (ConditionCategory::Metabolic, &["diabetes"]),
-        (ConditionCategory::Cardiovascular, &["hypertension", "heart"]),
+        (
+            ConditionCategory::Cardiovascular,
+            &["hypertension", "heart"],
+        ),
         (ConditionCategory::Respiratory, &["asthma", "copd"]),
         (ConditionCategory::Musculoskeletal, &["arthritis", "back"]),
         (
@@ -618,7 +621,9 @@ fn overall_health(physical: Option<PhysicalHealth>, mental: Option<MentalHealth>
     let (sum, count) = ratings
         .iter()
         .flatten()
-        .fold((0u32, 0u32), |(sum, count), points| (sum + u32::from(*points), count + 1));
+        .fold((0u32, 0u32), |(sum, count), points| {
+            (sum + u32::from(*points), count + 1)
+        });
     if count == 0 {
         return OverallHealth::Unknown;
     }
@@ -658,7 +663,10 @@ impl Health {
         }
         if let Some(sleep) = known(&self.sleep_quality) {
             use SleepQuality as S;
-            if matches!(sleep, S::Poor | S::VeryPoor | S::Insomnia | S::SleepDisorder) {
+            if matches!(
+                sleep,
+                S::Poor | S::VeryPoor | S::Insomnia | S::SleepDisorder
+            ) {
                 factors.push(RiskFactor::PoorSleep);
             }
         }
@@ -709,7 +717,12 @@ impl Processor for Health {
             )+};
         }
         vocab!(physical_health, mental_health);
-        cap!(disabilities <= 10, chronic_conditions <= 15, addictions <= 10, medications <= 20);
+        cap!(
+            disabilities <= 10,
+            chronic_conditions <= 15,
+            addictions <= 10,
+            medications <= 20
+        );
         vocab!(
             fitness_level,
             exercise_frequency,
@@ -729,7 +742,8 @@ impl Processor for Health {
         let physical = known(&self.physical_health);
         let mental = known(&self.mental_health);
         let health_risk_factors = self.risk_factors();
-        let wellness = 50 + physical.map_or(0, PhysicalHealth::wellness)
+        let wellness = 50
+            + physical.map_or(0, PhysicalHealth::wellness)
             + mental.map_or(0, MentalHealth::wellness)
             - 5 * health_risk_factors.len() as i32;
         let fitness_level = known(&self.fitness_level);
@@ -807,13 +821,22 @@ mod tests {
         assert_eq!(value, once);
         assert_eq!(value.chronic_conditions, ["Asthma", "asthma"]);
         assert_eq!(value.allergies, ["Peanuts"]);
-        assert_eq!(value.physical_health, Some(Vocab::Known(PhysicalHealth::VeryGood)));
-        assert_eq!(value.mental_health, Some(Vocab::Known(MentalHealth::InTherapy)));
+        assert_eq!(
+            value.physical_health,
+            Some(Vocab::Known(PhysicalHealth::VeryGood))
+        );
+        assert_eq!(
+            value.mental_health,
+            Some(Vocab::Known(MentalHealth::InTherapy))
+        );
         assert_eq!(
             value.exercise_frequency,
             Some(Vocab::Known(ExerciseFrequency::FewTimesWeek))
         );
-        assert_eq!(value.sleep_quality, Some(Vocab::Known(SleepQuality::VeryPoor)));
+        assert_eq!(
+            value.sleep_quality,
+            Some(Vocab::Known(SleepQuality::VeryPoor))
+        );
         assert!(value.validate().is_valid());
     }
 
@@ -828,7 +851,11 @@ mod tests {
             "medical_conditions": list(21), "allergies": list(16)
         }));
         let h = "rich_attributes.health";
-        let got: Vec<_> = value.validate().into_iter().map(|v| (v.path, v.code)).collect();
+        let got: Vec<_> = value
+            .validate()
+            .into_iter()
+            .map(|v| (v.path, v.code))
+            .collect();
         let want: Vec<_> = [
             ("physical_health", Code::NotInVocabulary),
             ("mental_health", Code::NotInVocabulary),
@@ -877,13 +904,25 @@ mod tests {
         assert_eq!(profile.wellness_score, 50);
         // (3 + 4) / 2 = 3.5.
         assert_eq!(profile.overall_health, OverallHealth::VeryGood);
-        assert_eq!(profile.mental_health_support, Some(MentalHealthSupport::StableManaged));
+        assert_eq!(
+            profile.mental_health_support,
+            Some(MentalHealthSupport::StableManaged)
+        );
         let fitness = profile.fitness_profile.unwrap();
-        assert_eq!(fitness.fitness_description, Some("Little to no physical activity"));
-        assert_eq!(fitness.activity_consistency, Some(ActivityConsistency::Inconsistent));
+        assert_eq!(
+            fitness.fitness_description,
+            Some("Little to no physical activity")
+        );
+        assert_eq!(
+            fitness.activity_consistency,
+            Some(ActivityConsistency::Inconsistent)
+        );
         let lifestyle = profile.lifestyle_factors;
         assert_eq!(lifestyle.diet_category, DietCategory::LowCarb);
-        assert_eq!(lifestyle.stress_management, StressManagement::NeedsIntervention);
+        assert_eq!(
+            lifestyle.stress_management,
+            StressManagement::NeedsIntervention
+        );
         assert_eq!(lifestyle.substance_risk, SubstanceRisk::HighRisk);
         assert!(profile.has_medical_conditions);
         let conditions = &profile.condition_categories;
@@ -909,27 +948,41 @@ mod tests {
     fn scores_and_buckets() {
         let profile = |v: serde_json::Value| health(v).analyze(&AnalysisContext::default());
         let p = profile(json!({"physical_health": "excellent", "mental_health": "excellent"}));
-        assert_eq!((p.overall_health, p.wellness_score), (OverallHealth::Excellent, 90));
+        assert_eq!(
+            (p.overall_health, p.wellness_score),
+            (OverallHealth::Excellent, 90)
+        );
         let p = profile(json!({"physical_health": "poor", "mental_health": "poor",
                                "chronic_conditions": ["x"], "addictions": ["y"],
                                "substance_use": "recreational-drugs", "fitness_level": "sedentary",
                                "sleep_quality": "poor", "allergies": ["a", "b", "c", "d", "e"]}));
-        assert_eq!((p.overall_health, p.wellness_score), (OverallHealth::Poor, 5));
+        assert_eq!(
+            (p.overall_health, p.wellness_score),
+            (OverallHealth::Poor, 5)
+        );
         assert_eq!(p.allergy_severity, Some(AllergySeverity::Multiple));
         // Not a rating: no longer averaged in as zero points.
         let p = profile(json!({"physical_health": "disabled", "mental_health": "good"}));
         assert_eq!(p.overall_health, OverallHealth::Good);
         let p = profile(json!({"physical_health": "recovering"}));
-        assert_eq!((p.overall_health, p.wellness_score), (OverallHealth::Unknown, 50));
+        assert_eq!(
+            (p.overall_health, p.wellness_score),
+            (OverallHealth::Unknown, 50)
+        );
         let p = profile(json!({"mental_health": "medicated", "allergies": ["pollen"]}));
-        assert_eq!(p.mental_health_support, Some(MentalHealthSupport::Medication));
+        assert_eq!(
+            p.mental_health_support,
+            Some(MentalHealthSupport::Medication)
+        );
         assert_eq!(p.allergy_severity, Some(AllergySeverity::Mild));
         assert_eq!(p.fitness_profile, None);
         assert_eq!(p.lifestyle_factors.diet_category, DietCategory::Standard);
         assert_eq!(p.lifestyle_factors.substance_risk, SubstanceRisk::Unknown);
         assert!(!p.has_medical_conditions);
-        let p = profile(json!({"physical_health": "fair", "mental_health": "seeking-help",
-                               "allergies": ["a", "b", "c"]}));
+        let p = profile(
+            json!({"physical_health": "fair", "mental_health": "seeking-help",
+                               "allergies": ["a", "b", "c"]}),
+        );
         assert_eq!(p.overall_health, OverallHealth::Fair);
         assert_eq!(p.allergy_severity, Some(AllergySeverity::Moderate));
     }

@@ -168,7 +168,9 @@ fn debug_assert_keys<C>(sorted: &[(&'static str, C)]) {
             key.split('-').all(|token| {
                 !token.is_empty()
                     && token.len() <= MAX_KEY_TOKEN
-                    && token.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                    && token
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             }),
             "keyword {key:?} is not lowercase alphanumeric tokens joined by '-'"
         );
@@ -208,7 +210,6 @@ impl<C: Copy + Send + Sync + 'static> ExactTable<C> {
             keys
         })
     }
-
 }
 
 impl<C: Copy + Send + Sync + 'static> Classify<C> for ExactTable<C> {
@@ -283,7 +284,8 @@ mod tests {
 
     #[test]
     fn ties_break_alphabetically() {
-        static TIE: KeywordTable<u8> = KeywordTable::new(0, &[(2, &["talking"]), (1, &["friends"])]);
+        static TIE: KeywordTable<u8> =
+            KeywordTable::new(0, &[(2, &["talking"]), (1, &["friends"])]);
         assert_eq!(TIE.classify("talking to friends"), 1);
         assert_eq!(TIE.keys_in_order(), [("friends", 1), ("talking", 2)]);
     }

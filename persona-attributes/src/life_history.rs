@@ -293,14 +293,14 @@ fn check_order(
     at: &FieldPath<'_>,
     report: &mut ValidationReport,
 ) {
-    if let (Some(start), Some(end)) = (start, end) {
-        if end < start {
-            report.push(
-                &at.field("end_year"),
-                Code::InvalidOrder,
-                "must not be before start_year",
-            );
-        }
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        report.push(
+            &at.field("end_year"),
+            Code::InvalidOrder,
+            "must not be before start_year",
+        );
     }
 }
 
@@ -310,7 +310,12 @@ fn check_age(age: Option<i32>, at: &FieldPath<'_>, report: &mut ValidationReport
     }
 }
 
-fn check_text(value: &Option<String>, max: usize, at: &FieldPath<'_>, report: &mut ValidationReport) {
+fn check_text(
+    value: &Option<String>,
+    max: usize,
+    at: &FieldPath<'_>,
+    report: &mut ValidationReport,
+) {
     if let Some(value) = value {
         rules::max_chars(value, max, at, report);
     }
@@ -328,7 +333,12 @@ impl LifeEvent {
         if let Some(kind) = &self.kind {
             rules::vocabulary(kind, &at.field("type"), report);
         }
-        check_text(&self.description, caps::DESCRIPTION, &at.field("description"), report);
+        check_text(
+            &self.description,
+            caps::DESCRIPTION,
+            &at.field("description"),
+            report,
+        );
         check_age(self.age, &at.field("age"), report);
         if let Some(impact) = &self.impact {
             rules::vocabulary(impact, &at.field("impact"), report);
@@ -354,8 +364,18 @@ impl EducationEntry {
             rules::vocabulary(level, &at.field("level"), report);
         }
         check_text(&self.field, caps::FIELD, &at.field("field"), report);
-        check_text(&self.institution, caps::INSTITUTION, &at.field("institution"), report);
-        check_text(&self.field_of_study, caps::FIELD, &at.field("field_of_study"), report);
+        check_text(
+            &self.institution,
+            caps::INSTITUTION,
+            &at.field("institution"),
+            report,
+        );
+        check_text(
+            &self.field_of_study,
+            caps::FIELD,
+            &at.field("field_of_study"),
+            report,
+        );
         check_order(self.start_year, self.end_year, at, report);
         if let Some(gpa) = self.gpa {
             rules::float_range(gpa, 0.0, caps::MAX_GPA, &at.field("gpa"), report);
@@ -379,14 +399,14 @@ impl CareerEntry {
             rules::vocabulary(industry, &at.field("industry"), report);
         }
         check_text(&self.company, caps::COMPANY, &at.field("company"), report);
-        if let (Some(start), Some(end)) = (self.start_date, self.end_date) {
-            if end < start {
-                report.push(
-                    &at.field("end_date"),
-                    Code::InvalidOrder,
-                    "must not be before start_date",
-                );
-            }
+        if let (Some(start), Some(end)) = (self.start_date, self.end_date)
+            && end < start
+        {
+            report.push(
+                &at.field("end_date"),
+                Code::InvalidOrder,
+                "must not be before start_date",
+            );
         }
         check_text(&self.job_title, caps::TITLE, &at.field("job_title"), report);
         check_order(self.start_year, self.end_year, at, report);
@@ -492,7 +512,9 @@ pub enum EventCategory {
 impl EventCategory {
     /// The category of `event`.
     pub fn of(event: &LifeEvent) -> Self {
-        event.event_kind().map_or(EventCategory::Other, EventCategory::Type)
+        event
+            .event_kind()
+            .map_or(EventCategory::Other, EventCategory::Type)
     }
 
     /// The wire name: the type's value, or `other`.
@@ -886,10 +908,10 @@ impl LifeHistory {
         for entry in &self.education_history {
             if let Some(level) = entry.level.as_ref().and_then(Vocab::known) {
                 *education_levels.entry(*level).or_insert(0) += 1;
-                if let Some(rank) = level.rank() {
-                    if highest.is_none_or(|(best, _)| rank > best) {
-                        highest = Some((rank, *level));
-                    }
+                if let Some(rank) = level.rank()
+                    && highest.is_none_or(|(best, _)| rank > best)
+                {
+                    highest = Some((rank, *level));
                 }
             }
             if let Some(field) = entry.field_name() {
@@ -1053,7 +1075,9 @@ impl Processor for LifeHistory {
         self.education_history
             .iter_mut()
             .for_each(EducationEntry::normalize);
-        self.career_history.iter_mut().for_each(CareerEntry::normalize);
+        self.career_history
+            .iter_mut()
+            .for_each(CareerEntry::normalize);
     }
 
     /// The reference's caps (15 traumas per list, 25 events, 10 education and 15 career entries;
@@ -1065,7 +1089,12 @@ impl Processor for LifeHistory {
     /// ([`Code::InvalidOrder`]).
     fn validate_into(&self, at: &FieldPath<'_>, report: &mut ValidationReport) {
         let childhood = at.field("childhood_traumas");
-        rules::max_items(self.childhood_traumas.len(), caps::TRAUMAS, &childhood, report);
+        rules::max_items(
+            self.childhood_traumas.len(),
+            caps::TRAUMAS,
+            &childhood,
+            report,
+        );
         let adult = at.field("adult_traumas");
         rules::max_items(self.adult_traumas.len(), caps::TRAUMAS, &adult, report);
         let events = at.field("major_events");
@@ -1074,7 +1103,12 @@ impl Processor for LifeHistory {
             event.validate_into(&events.index(i), report);
         }
         let education = at.field("education_history");
-        rules::max_items(self.education_history.len(), caps::EDUCATION, &education, report);
+        rules::max_items(
+            self.education_history.len(),
+            caps::EDUCATION,
+            &education,
+            report,
+        );
         for (i, entry) in self.education_history.iter().enumerate() {
             entry.validate_into(&education.index(i), report);
         }
@@ -1134,9 +1168,15 @@ mod tests {
         assert_eq!(event.description.as_deref(), Some("moved"));
         assert_eq!((event.age_at_event, event.year), (Some(30), Some(2001)));
         let education = &value.education_history[0];
-        assert_eq!(education.level, Some(Vocab::Known(EducationLevel::Doctorate)));
+        assert_eq!(
+            education.level,
+            Some(Vocab::Known(EducationLevel::Doctorate))
+        );
         assert_eq!(education.field_of_study.as_deref(), Some("Physics"));
-        assert_eq!((education.completed, education.gpa), (Some(true), Some(3.9)));
+        assert_eq!(
+            (education.completed, education.gpa),
+            (Some(true), Some(3.9))
+        );
         let career = &value.career_history[0];
         assert_eq!(career.job_title.as_deref(), Some("Engineer"));
         assert_eq!(career.industry, Some(Vocab::Known(Industry::RealEstate)));
@@ -1147,8 +1187,10 @@ mod tests {
     #[test]
     fn every_rule_reports_indexed_paths() {
         let mut events = vec![json!({"type": "birth"}); 3];
-        events.push(json!({"type": "party", "description": "é".repeat(501), "age": -1,
-                           "impact": "medium", "event_type": "fun", "age_at_event": 151}));
+        events.push(
+            json!({"type": "party", "description": "é".repeat(501), "age": -1,
+                           "impact": "medium", "event_type": "fun", "age_at_event": 151}),
+        );
         let value = history(json!({
             "childhood_traumas": vec!["a"; 16].iter().enumerate().map(|(i, _)| i.to_string()).collect::<Vec<_>>(),
             "adult_traumas": (0..16).map(|i| i.to_string()).collect::<Vec<_>>(),
@@ -1233,11 +1275,19 @@ mod tests {
         }));
         let profile = value.analyze(&AnalysisContext::default());
         let trauma = profile.trauma_profile.unwrap();
-        assert_eq!(trauma.childhood_categories.count(TraumaCategory::Interpersonal), 1);
+        assert_eq!(
+            trauma
+                .childhood_categories
+                .count(TraumaCategory::Interpersonal),
+            1
+        );
         assert_eq!(trauma.childhood_categories.count(TraumaCategory::Loss), 1);
         // "software" is not "war": substring matching put it under environmental.
         assert_eq!(
-            trauma.childhood_categories.get(TraumaCategory::Other).collect::<Vec<_>>(),
+            trauma
+                .childhood_categories
+                .get(TraumaCategory::Other)
+                .collect::<Vec<_>>(),
             ["software bugs"]
         );
         assert_eq!(trauma.adult_categories.count(TraumaCategory::Physical), 1);
@@ -1250,21 +1300,43 @@ mod tests {
         let graduation = EventCategory::Type(EventType::Graduation);
         let achievement = EventCategory::Type(EventType::Achievement);
         let marriage = EventCategory::Type(EventType::Marriage);
-        assert_eq!(events.event_categories.get(graduation).collect::<Vec<_>>(), ["BSc"]);
-        assert_eq!(events.event_categories.get(achievement).collect::<Vec<_>>(), ["award"]);
-        assert_eq!(events.event_categories.get(marriage).collect::<Vec<_>>(), [""]);
         assert_eq!(
-            events.event_categories.get(EventCategory::Other).collect::<Vec<_>>(),
+            events.event_categories.get(graduation).collect::<Vec<_>>(),
+            ["BSc"]
+        );
+        assert_eq!(
+            events.event_categories.get(achievement).collect::<Vec<_>>(),
+            ["award"]
+        );
+        assert_eq!(
+            events.event_categories.get(marriage).collect::<Vec<_>>(),
+            [""]
+        );
+        assert_eq!(
+            events
+                .event_categories
+                .get(EventCategory::Other)
+                .collect::<Vec<_>>(),
             ["untyped"]
         );
-        assert_eq!(events.impact_distribution, BTreeMap::from([(Impact::High, 2)]));
+        assert_eq!(
+            events.impact_distribution,
+            BTreeMap::from([(Impact::High, 2)])
+        );
         assert_eq!(events.event_timeline.total_events, 5);
         assert_eq!(
-            events.event_timeline.by_decade.get(Decade(30)).collect::<Vec<_>>(),
+            events
+                .event_timeline
+                .by_decade
+                .get(Decade(30))
+                .collect::<Vec<_>>(),
             [&achievement, &marriage]
         );
         assert_eq!(
-            events.life_phases.get(LifePhase::YoungAdult).collect::<Vec<_>>(),
+            events
+                .life_phases
+                .get(LifePhase::YoungAdult)
+                .collect::<Vec<_>>(),
             [&graduation]
         );
         assert_eq!(events.life_phases.count(LifePhase::MiddleAge), 1);
@@ -1273,14 +1345,20 @@ mod tests {
         assert_eq!(json["event_categories"]["other"][0], "untyped");
 
         let education = profile.education_profile.unwrap();
-        assert_eq!(education.fields_of_study, BTreeMap::from([("Physics".into(), 2), ("Web".into(), 1)]));
+        assert_eq!(
+            education.fields_of_study,
+            BTreeMap::from([("Physics".into(), 2), ("Web".into(), 1)])
+        );
         assert_eq!(education.education_diversity, 2);
         assert_eq!(education.total_education_years, 6);
         assert!((education.completion_rate - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(education.highest_level, Some(EducationLevel::Master));
 
         let career = profile.career_profile.unwrap();
-        assert_eq!(career.industries, BTreeMap::from([(Industry::Technology, 2)]));
+        assert_eq!(
+            career.industries,
+            BTreeMap::from([(Industry::Technology, 2)])
+        );
         assert_eq!(career.industry_diversity, 1);
         assert_eq!(career.total_career_years, 14);
         assert_eq!(career.job_changes, 1);
@@ -1313,9 +1391,15 @@ mod tests {
         let profile = LifeHistory::default().analyze(&AnalysisContext::default());
         assert_eq!(profile.trauma_profile, None);
         assert_eq!(profile.life_events, None);
-        assert_eq!(profile.life_patterns.growth_orientation, GrowthOrientation::Unknown);
+        assert_eq!(
+            profile.life_patterns.growth_orientation,
+            GrowthOrientation::Unknown
+        );
         assert_eq!(profile.life_patterns.adaptability, Level::VeryLow);
-        assert_eq!(profile.life_patterns.stability_seeking, StabilitySeeking::Low);
+        assert_eq!(
+            profile.life_patterns.stability_seeking,
+            StabilitySeeking::Low
+        );
         assert!(profile.resilience_indicators.is_empty());
     }
 

@@ -236,7 +236,10 @@ static CAUSE_CATEGORIES: ExactTable<CauseCategory> = ExactTable::new(
             CauseCategory::AnimalWelfare,
             &["animal-rights", "animal-welfare"],
         ),
-        (CauseCategory::Community, &["veterans", "seniors", "children"]),
+        (
+            CauseCategory::Community,
+            &["veterans", "seniors", "children"],
+        ),
         (
             CauseCategory::Technology,
             &["technology", "privacy", "internet-freedom"],
@@ -275,7 +278,10 @@ pub enum SocialGroupCategory {
 static SOCIAL_GROUP_CATEGORIES: KeywordTable<SocialGroupCategory> = KeywordTable::new(
     SocialGroupCategory::Other,
     &[
-        (SocialGroupCategory::Political, &["political-party", "campaign"]),
+        (
+            SocialGroupCategory::Political,
+            &["political-party", "campaign"],
+        ),
         (
             SocialGroupCategory::Professional,
             &["union", "professional", "trade-association"],
@@ -284,7 +290,10 @@ static SOCIAL_GROUP_CATEGORIES: KeywordTable<SocialGroupCategory> = KeywordTable
             SocialGroupCategory::Religious,
             &["religious", "church", "mosque", "synagogue"],
         ),
-        (SocialGroupCategory::Community, &["community", "neighborhood"]),
+        (
+            SocialGroupCategory::Community,
+            &["community", "neighborhood"],
+        ),
         (SocialGroupCategory::Civic, &["civic", "volunteer"]),
         (SocialGroupCategory::Charitable, &["charity", "nonprofit"]),
         (SocialGroupCategory::Advocacy, &["advocacy", "activist"]),
@@ -419,7 +428,12 @@ impl Processor for PoliticalSocial {
             rules::vocabulary(leaning, &at.field("political_leaning"), report);
         }
         rules::max_items(self.activism.len(), 20, &at.field("activism"), report);
-        rules::max_items(self.social_groups.len(), 25, &at.field("social_groups"), report);
+        rules::max_items(
+            self.social_groups.len(),
+            25,
+            &at.field("social_groups"),
+            report,
+        );
         rules::max_items(self.causes.len(), 30, &at.field("causes"), report);
         if let Some(history) = &self.voting_history {
             rules::vocabulary(history, &at.field("voting_history"), report);
@@ -431,7 +445,11 @@ impl Processor for PoliticalSocial {
     /// Spectrum, engagement (on the normalised leaning), voting likelihood, activism, cause,
     /// social-group and media categories with their levels.
     fn analyze(&self, _context: &AnalysisContext) -> PoliticalProfile {
-        let leaning = self.political_leaning.as_ref().and_then(Vocab::known).copied();
+        let leaning = self
+            .political_leaning
+            .as_ref()
+            .and_then(Vocab::known)
+            .copied();
         let media_categories = keywords::group(&MEDIA_CATEGORIES, &self.media_consumption);
         let media_diversity = match media_categories.len() {
             0 => Amount::None,
@@ -507,7 +525,11 @@ mod tests {
             "causes": list(31), "voting_history": "votes", "media_consumption": list(16)
         }));
         let p = "rich_attributes.political_social";
-        let got: Vec<_> = value.validate().into_iter().map(|v| (v.path, v.code)).collect();
+        let got: Vec<_> = value
+            .validate()
+            .into_iter()
+            .map(|v| (v.path, v.code))
+            .collect();
         assert_eq!(
             got,
             [
@@ -545,7 +567,10 @@ mod tests {
         assert_eq!(activism.count(ActivismCategory::DirectAction), 1);
         assert_eq!(activism.count(ActivismCategory::Other), 1);
         assert_eq!(profile.activism_level, Amount::Moderate);
-        assert_eq!(profile.cause_categories.count(CauseCategory::Environmental), 1);
+        assert_eq!(
+            profile.cause_categories.count(CauseCategory::Environmental),
+            1
+        );
         assert_eq!(profile.cause_categories.count(CauseCategory::Technology), 1);
         let groups = &profile.social_group_categories;
         assert_eq!(groups.count(SocialGroupCategory::Professional), 1);
@@ -569,17 +594,31 @@ mod tests {
     #[test]
     fn engagement_uses_the_normalised_leaning() {
         let engagement = |leaning: &str, voting: &str| {
-            let mut value = political(json!({"political_leaning": leaning, "voting_history": voting}));
+            let mut value =
+                political(json!({"political_leaning": leaning, "voting_history": voting}));
             value.normalize();
-            value.analyze(&AnalysisContext::default()).political_engagement
+            value
+                .analyze(&AnalysisContext::default())
+                .political_engagement
         };
-        assert_eq!(engagement(" Apolitical ", "never-voted"), Some(Level::VeryLow));
+        assert_eq!(
+            engagement(" Apolitical ", "never-voted"),
+            Some(Level::VeryLow)
+        );
         assert_eq!(engagement("center", "never-voted"), Some(Level::Low));
-        assert_eq!(engagement("center", "sometimes-votes"), Some(Level::Moderate));
+        assert_eq!(
+            engagement("center", "sometimes-votes"),
+            Some(Level::Moderate)
+        );
         assert_eq!(engagement("center", "usually-votes"), Some(Level::Moderate));
         assert_eq!(engagement("center", "always-votes"), Some(Level::High));
         let unset = political(json!({"voting_history": "always-votes"}));
-        assert_eq!(unset.analyze(&AnalysisContext::default()).political_engagement, None);
+        assert_eq!(
+            unset
+                .analyze(&AnalysisContext::default())
+                .political_engagement,
+            None
+        );
         let raw = PoliticalSocial {
             political_leaning: Some(Vocab::Unknown("APOLITICAL".into())),
             ..Default::default()

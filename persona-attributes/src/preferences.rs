@@ -788,7 +788,10 @@ mod tests {
             value.technology_use,
             Some(Vocab::Known(TechnologyUse::EarlyAdopter))
         );
-        assert_eq!(value.travel_style, Some(Vocab::Known(TravelStyle::EcoTourism)));
+        assert_eq!(
+            value.travel_style,
+            Some(Vocab::Known(TravelStyle::EcoTourism))
+        );
     }
 
     #[test]
@@ -800,7 +803,11 @@ mod tests {
             "technology_use": "some", "travel_style": "teleport"
         }));
         let p = "rich_attributes.preferences";
-        let got: Vec<_> = value.validate().into_iter().map(|v| (v.path, v.code)).collect();
+        let got: Vec<_> = value
+            .validate()
+            .into_iter()
+            .map(|v| (v.path, v.code))
+            .collect();
         let want: Vec<_> = [
             ("hobbies", Code::TooManyItems),
             ("interests", Code::TooManyItems),
@@ -843,11 +850,15 @@ mod tests {
         let interests = &profile.interest_categories;
         // "email" is not "ai", "training" is not "ai".
         assert_eq!(
-            interests.get(InterestCategory::Professional).collect::<Vec<_>>(),
+            interests
+                .get(InterestCategory::Professional)
+                .collect::<Vec<_>>(),
             ["email marketing"]
         );
         assert_eq!(
-            interests.get(InterestCategory::Technology).collect::<Vec<_>>(),
+            interests
+                .get(InterestCategory::Technology)
+                .collect::<Vec<_>>(),
             ["AI", "space exploration"]
         );
         assert_eq!(
@@ -875,9 +886,15 @@ mod tests {
         assert_eq!(fun.book_genres.count(BookGenre::Fiction), 1);
         assert_eq!(fun.reading_preferences, ReadingPreference::Educational);
         assert_eq!(profile.digital_engagement, Some(Level::VeryLow));
-        assert_eq!(profile.travel_personality, Some(TravelPersonality::Homebody));
+        assert_eq!(
+            profile.travel_personality,
+            Some(TravelPersonality::Homebody)
+        );
         let json = serde_json::to_value(&profile).unwrap();
-        assert_eq!(json["entertainment_profile"]["book_genres"]["non-fiction"][0], "non-fiction");
+        assert_eq!(
+            json["entertainment_profile"]["book_genres"]["non-fiction"][0],
+            "non-fiction"
+        );
         assert_eq!(json["travel_personality"], "homebody");
     }
 
@@ -902,26 +919,35 @@ mod tests {
         let e = fun(&[], &[]);
         assert_eq!(e.movie_preferences, MoviePreference::Varied);
         assert_eq!(e.music_diversity, Diversity::None);
-        assert_eq!([0, 1, 2, 4, 6].map(Diversity::of), [
-            Diversity::None,
-            Diversity::Focused,
-            Diversity::Moderate,
-            Diversity::Diverse,
-            Diversity::VeryDiverse
-        ]);
-        assert_eq!([0, 1, 3, 5, 7].map(Breadth::of), [
-            Breadth::None,
-            Breadth::Narrow,
-            Breadth::Moderate,
-            Breadth::Broad,
-            Breadth::VeryBroad
-        ]);
-        assert_eq!([0, 1, 2, 5, 8].map(Adventurousness::of), [
-            Adventurousness::Traditional,
-            Adventurousness::SomewhatAdventurous,
-            Adventurousness::Moderate,
-            Adventurousness::Adventurous,
-            Adventurousness::VeryAdventurous
-        ]);
+        assert_eq!(
+            [0, 1, 2, 4, 6].map(Diversity::of),
+            [
+                Diversity::None,
+                Diversity::Focused,
+                Diversity::Moderate,
+                Diversity::Diverse,
+                Diversity::VeryDiverse
+            ]
+        );
+        assert_eq!(
+            [0, 1, 3, 5, 7].map(Breadth::of),
+            [
+                Breadth::None,
+                Breadth::Narrow,
+                Breadth::Moderate,
+                Breadth::Broad,
+                Breadth::VeryBroad
+            ]
+        );
+        assert_eq!(
+            [0, 1, 2, 5, 8].map(Adventurousness::of),
+            [
+                Adventurousness::Traditional,
+                Adventurousness::SomewhatAdventurous,
+                Adventurousness::Moderate,
+                Adventurousness::Adventurous,
+                Adventurousness::VeryAdventurous
+            ]
+        );
     }
 }

@@ -382,7 +382,12 @@ impl Processor for Psychographics {
             }
         }
         rules::max_items(self.values.len(), 20, &at.field("values"), report);
-        rules::max_items(self.core_beliefs.len(), 15, &at.field("core_beliefs"), report);
+        rules::max_items(
+            self.core_beliefs.len(),
+            15,
+            &at.field("core_beliefs"),
+            report,
+        );
         if let Some(style) = &self.cognitive_style {
             rules::vocabulary(style, &at.field("cognitive_style"), report);
         }
@@ -400,7 +405,11 @@ impl Processor for Psychographics {
     /// Styles echoed, decision style and trait levels from the personality, values by category.
     fn analyze(&self, _context: &AnalysisContext) -> PsychographicProfile {
         PsychographicProfile {
-            cognitive_style: self.cognitive_style.as_ref().and_then(Vocab::known).copied(),
+            cognitive_style: self
+                .cognitive_style
+                .as_ref()
+                .and_then(Vocab::known)
+                .copied(),
             learning_style: self.learning_style.as_ref().and_then(Vocab::known).copied(),
             risk_tolerance: self.risk_tolerance.as_ref().and_then(Vocab::known).copied(),
             decision_style: self.personality.as_ref().map(DecisionStyle::of),

@@ -211,10 +211,10 @@ pub(crate) fn vocab_value<T: Vocabulary>(value: &mut Vocab<T>) -> bool {
 
 /// [`vocab_value`] for an optional field; a blank value becomes `None`.
 pub(crate) fn vocab<T: Vocabulary>(slot: &mut Option<Vocab<T>>) {
-    if let Some(value) = slot {
-        if !vocab_value(value) {
-            *slot = None;
-        }
+    if let Some(value) = slot
+        && !vocab_value(value)
+    {
+        *slot = None;
     }
 }
 

@@ -316,10 +316,10 @@ pub mod rules {
         at: &FieldPath<'_>,
         report: &mut ValidationReport,
     ) {
-        if let Vocab::Unknown(raw) = value {
-            if !raw.trim().is_empty() {
-                report.push(at, Code::NotInVocabulary, not_in_vocabulary_message::<T>());
-            }
+        if let Vocab::Unknown(raw) = value
+            && !raw.trim().is_empty()
+        {
+            report.push(at, Code::NotInVocabulary, not_in_vocabulary_message::<T>());
         }
     }
 
