@@ -101,8 +101,21 @@ pub(crate) fn canonical(raw: &str) -> Cow<'_, str> {
     }
 }
 
+/// True when `value` may have whitespace at either end (checked on the end bytes).
+fn may_need_trim(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let edge = |b: u8| !b.is_ascii() || (b as char).is_whitespace();
+    match (bytes.first(), bytes.last()) {
+        (Some(&first), Some(&last)) => edge(first) || edge(last),
+        _ => false,
+    }
+}
+
 /// Trims `value` in place without reallocating.
 pub(crate) fn trim(value: &mut String) {
+    if !may_need_trim(value) {
+        return;
+    }
     let end = value.trim_end().len();
     value.truncate(end);
     let start = value.len() - value.trim_start().len();
@@ -154,7 +167,9 @@ pub(crate) fn list(items: &mut Vec<String>, case: Case) {
             lowercase(item);
         }
     }
-    items.retain(|item| !item.is_empty());
+    if items.iter().any(String::is_empty) {
+        items.retain(|item| !item.is_empty());
+    }
     dedup_keep_first(items, |item| item.as_str());
 }
 
@@ -193,7 +208,9 @@ pub(crate) fn dedup_keep_first<T>(items: &mut Vec<T>, key: impl Fn(&T) -> &str) 
 pub(crate) fn vocab_value<T: Vocabulary>(value: &mut Vocab<T>) -> bool {
     // A known value of a closed vocabulary is canonical and never an alias source (tested in
     // `aliases`); only gender's self-descriptions need a look.
-    if matches!(value, Vocab::Known(_)) && T::NAME != Gender::NAME {
+    if let Vocab::Known(known) = value
+        && (T::NAME != Gender::NAME || T::VALUES.contains(&known.as_str()))
+    {
         return true;
     }
     let raw = value.as_str();
@@ -224,10 +241,54 @@ pub(crate) fn vocab_list<T: Vocabulary>(items: &mut Vec<Vocab<T>>) {
     dedup_keep_first(items, Vocab::as_str);
 }
 
-/// Lowercase ASCII-alphanumeric-or-Unicode tokens of `item`: split on anything not alphanumeric.
-pub(crate) fn tokens(item: &str) -> impl Iterator<Item = &str> + Clone {
-    item.split(|c: char| !c.is_alphanumeric())
-        .filter(|token| !token.is_empty())
+/// The alphanumeric tokens of `item`: runs of alphanumeric characters, split on anything else.
+pub(crate) fn tokens(item: &str) -> Tokens<'_> {
+    Tokens {
+        item,
+        at: 0,
+        ascii: item.is_ascii(),
+    }
+}
+
+/// Iterator returned by [`tokens`]; ASCII text is scanned byte by byte.
+#[derive(Clone)]
+pub(crate) struct Tokens<'a> {
+    item: &'a str,
+    at: usize,
+    ascii: bool,
+}
+
+impl<'a> Tokens<'a> {
+    /// Moves past the run of characters whose alphanumeric-ness is `want`.
+    #[inline]
+    fn skip_while(&mut self, want: bool) {
+        let bytes = self.item.as_bytes();
+        if self.ascii {
+            let rest = &bytes[self.at..];
+            self.at += rest
+                .iter()
+                .position(|b| b.is_ascii_alphanumeric() != want)
+                .unwrap_or(rest.len());
+            return;
+        }
+        while let Some(c) = self.item[self.at..].chars().next() {
+            if c.is_alphanumeric() != want {
+                break;
+            }
+            self.at += c.len_utf8();
+        }
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        self.skip_while(false);
+        let start = self.at;
+        self.skip_while(true);
+        (self.at > start).then(|| &self.item[start..self.at])
+    }
 }
 
 #[cfg(test)]
@@ -312,5 +373,9 @@ mod tests {
             ["Social", "Media", "e", "mail"]
         );
         assert_eq!(tokens("  ").count(), 0);
+        assert_eq!(
+            tokens("café—crème brûlée, 日本").collect::<Vec<_>>(),
+            ["café", "crème", "brûlée", "日本"]
+        );
     }
 }
