@@ -222,6 +222,10 @@ pub(crate) fn vocab_value<T: Vocabulary>(value: &mut Vocab<T>) -> bool {
     if target == raw && (matches!(value, Vocab::Known(_)) || T::parse(raw).is_none()) {
         return true;
     }
+    // Lowercasing can lengthen a self-described gender past its cap: keep the valid original.
+    if matches!(value, Vocab::Known(_)) && T::parse(target).is_none() {
+        return true;
+    }
     *value = Vocab::from_raw(target.to_owned());
     true
 }
@@ -361,6 +365,10 @@ mod tests {
         let mut slot = Some(Vocab::<Gender>::from_raw("Woman"));
         vocab(&mut slot);
         assert_eq!(slot, Some(Vocab::Known(Gender::Female)));
+        let long = format!("{}İ", "a".repeat(49));
+        let mut slot = Some(Vocab::<Gender>::from_raw(long.clone()));
+        vocab(&mut slot);
+        assert_eq!(slot, Some(Vocab::Known(Gender::Other(long))));
         let mut slot = Some(Vocab::<Gender>::from_raw("Two Spirit"));
         vocab(&mut slot);
         assert_eq!(slot, Some(Vocab::Known(Gender::Other("two-spirit".into()))));
