@@ -2,7 +2,7 @@
 //! one by `normalize`.
 //!
 //! Normalisation first brings a value to its canonical kebab-case form (trimmed, lowercased, `_` and
-//! spaces turned into `-`, repeated `-` collapsed), so spelling variants such as `High_School`,
+//! whitespace turned into `-`, repeated `-` collapsed, leading and trailing `-` dropped), so spelling variants such as `High_School`,
 //! `high school` or `Prefer not to say` need no alias: they *are* `high-school` and
 //! `prefer-not-to-say` once canonical. The table below holds only true synonyms, keyed by that
 //! canonical form. Values that are ambiguous stay out of it on purpose and keep being reported by
