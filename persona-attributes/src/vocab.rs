@@ -278,10 +278,11 @@ impl Serialize for Gender {
 impl<'de> Deserialize<'de> for Gender {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        // The error names the rule, not the value: a gender is personal data.
         Gender::parse(&raw).ok_or_else(|| {
-            serde::de::Error::invalid_value(
-                serde::de::Unexpected::Str(&raw),
-                &"a gender value or a self-description of 1 to 50 characters",
+            serde::de::Error::custom(
+                "expected a gender value or a self-description of 1 to 50 characters without \
+                 < > { } [ ]",
             )
         })
     }
