@@ -85,7 +85,7 @@ impl From<FileError> for Error {
                 backend: BACKEND,
                 source: Box::new(error),
             },
-            FileError::Locked(_) => Error::backend(BACKEND, true, error),
+            FileError::Locked(locked) => Error::backend(BACKEND, true, locked),
             FileError::Corrupt { detail, source } => Error::corrupt(
                 BACKEND,
                 detail,
