@@ -294,7 +294,10 @@ pub(crate) fn scan(bytes: &[u8]) -> FileResult<Scan> {
         }
     }
     // Separators after the last committed value belong to it.
-    while bytes.get(committed_end).is_some_and(u8::is_ascii_whitespace) {
+    while bytes
+        .get(committed_end)
+        .is_some_and(u8::is_ascii_whitespace)
+    {
         committed_end += 1;
     }
     scan.state.len = committed_end as u64;
@@ -363,9 +366,8 @@ fn commit(state: &mut LogState, ops: Vec<OpIn>) -> BTreeMap<Key, Final> {
 pub(crate) fn erase(bytes: &[u8], key: &Key) -> FileResult<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len());
     for value in values(bytes) {
-        let (line, start, end) = value.map_err(|e| {
-            FileError::corrupt("history log unreadable while erasing", Some(e))
-        })?;
+        let (line, start, end) = value
+            .map_err(|e| FileError::corrupt("history log unreadable while erasing", Some(e)))?;
         match parse_item(line, bytes.as_ptr()).ok_or_else(|| corrupt_entry(start))? {
             Item::Op(mut op) if op.entry.kind == key.0 && op.entry.id == key.1 => {
                 op.entry.label = None;
@@ -401,10 +403,24 @@ mod tests {
     fn batches_commit_only_when_complete() {
         let mut log = Vec::new();
         let doc = b"{\n  \"id\": \"a\"\n}\n";
-        encode_op(&mut log, (1, 1), &entry(1, "a", Action::Create), false, Some(doc)).unwrap();
+        encode_op(
+            &mut log,
+            (1, 1),
+            &entry(1, "a", Action::Create),
+            false,
+            Some(doc),
+        )
+        .unwrap();
         log.extend(encode_done(1));
         let committed = log.len();
-        encode_op(&mut log, (2, 2), &entry(2, "a", Action::Update), false, Some(doc)).unwrap();
+        encode_op(
+            &mut log,
+            (2, 2),
+            &entry(2, "a", Action::Update),
+            false,
+            Some(doc),
+        )
+        .unwrap();
         let scan = scan(&log).unwrap();
         assert_eq!(scan.state.len, committed as u64);
         assert_eq!(scan.torn, (log.len() - committed) as u64);
@@ -419,7 +435,14 @@ mod tests {
     #[test]
     fn committed_batch_without_marker_is_undone_and_torn_tail_is_cut() {
         let mut log = Vec::new();
-        encode_op(&mut log, (1, 1), &entry(1, "a", Action::Create), false, Some(b"{}\n")).unwrap();
+        encode_op(
+            &mut log,
+            (1, 1),
+            &entry(1, "a", Action::Create),
+            false,
+            Some(b"{}\n"),
+        )
+        .unwrap();
         let committed = log.len();
         log.extend_from_slice(b"{\"batch\":2,\"ops\":1,\"seq\":2,\"at\":\"20");
         let scan = scan(&log).unwrap();
@@ -438,15 +461,33 @@ mod tests {
     #[test]
     fn erase_keeps_audit_without_content_or_label() {
         let mut log = Vec::new();
-        encode_op(&mut log, (1, 2), &entry(1, "a", Action::Create), false, Some(b"{}\n")).unwrap();
-        encode_op(&mut log, (1, 2), &entry(2, "b", Action::Create), false, Some(b"{}\n")).unwrap();
+        encode_op(
+            &mut log,
+            (1, 2),
+            &entry(1, "a", Action::Create),
+            false,
+            Some(b"{}\n"),
+        )
+        .unwrap();
+        encode_op(
+            &mut log,
+            (1, 2),
+            &entry(2, "b", Action::Create),
+            false,
+            Some(b"{}\n"),
+        )
+        .unwrap();
         log.extend(encode_done(1));
         let erased = erase(&log, &(Kind::Persona, "a".into())).unwrap();
         let scan = scan(&erased).unwrap();
         assert_eq!(scan.state.audit.len(), 2);
         assert_eq!(scan.state.audit[0].label, None);
         assert_eq!(scan.state.audit[1].label.as_deref(), Some("Label"));
-        assert!(scan.state.history[&(Kind::Persona, "a".into())][0].span.is_none());
+        assert!(
+            scan.state.history[&(Kind::Persona, "a".into())][0]
+                .span
+                .is_none()
+        );
         assert_eq!(scan.state.len, erased.len() as u64);
     }
 }

@@ -139,7 +139,10 @@ impl fmt::Display for Problem {
                 line,
                 column,
                 category,
-            } => write!(f, "not a valid document ({category} error at {line}:{column})"),
+            } => write!(
+                f,
+                "not a valid document ({category} error at {line}:{column})"
+            ),
             Issue::BadFileName => f.write_str("file name is not <id>.json"),
             Issue::IdMismatch { found } => write!(f, "document id {found} differs from file name"),
             Issue::Invalid { violations } => {
@@ -157,12 +160,18 @@ impl fmt::Display for Problem {
                 "changed outside the SDK (history at version {logged}, file at {found})"
             ),
             Issue::MissingFile { logged } => {
-                write!(f, "file missing (history at version {logged}); treated as deleted")
+                write!(
+                    f,
+                    "file missing (history at version {logged}); treated as deleted"
+                )
             }
             Issue::Ignored => f.write_str("not a record file; ignored"),
             Issue::StrayTempFile => f.write_str("temporary file of an interrupted write; removed"),
             Issue::TornLog { discarded } => {
-                write!(f, "unfinished batch at the end of the log; {discarded} bytes cut")
+                write!(
+                    f,
+                    "unfinished batch at the end of the log; {discarded} bytes cut"
+                )
             }
             Issue::Recovered { batch } => write!(f, "interrupted batch {batch} completed"),
         }

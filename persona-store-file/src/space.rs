@@ -346,7 +346,8 @@ fn complete(dir: &SpaceDir, log_bytes: &[u8], finals: &BTreeMap<Key, Final>) -> 
             Final::Live(span) => {
                 let mut want = snapshot(log_bytes, *span).to_vec();
                 want.push(b'\n');
-                let have = layout::read_if_exists(&path).map_err(FileError::io("reading", &path))?;
+                let have =
+                    layout::read_if_exists(&path).map_err(FileError::io("reading", &path))?;
                 if have.as_deref() != Some(&want) {
                     let temp = dir.temp_path(*kind, id);
                     layout::write_synced(&temp, &want)

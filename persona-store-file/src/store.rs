@@ -408,7 +408,10 @@ impl Shared {
             let sidecar = dir.sidecar();
             if let Err(e) = layout::sync_dir(&sidecar) {
                 self.publish(namespace, &plan, &spans, buf.len(), batch_no);
-                return Err(Self::break_with(&mut broken, FileError::io("syncing", sidecar)(e)));
+                return Err(Self::break_with(
+                    &mut broken,
+                    FileError::io("syncing", sidecar)(e),
+                ));
             }
         }
 
@@ -480,7 +483,13 @@ impl Shared {
         }
     }
 
-    fn purge(&self, namespace: &Namespace, kind: Kind, id: &str, actor: &Actor) -> Result<Tombstone> {
+    fn purge(
+        &self,
+        namespace: &Namespace,
+        kind: Kind,
+        id: &str,
+        actor: &Actor,
+    ) -> Result<Tombstone> {
         let mut broken = self.writer();
         Self::refuse_if_broken(&broken)?;
         let key = (kind, id.to_owned());
@@ -690,7 +699,10 @@ impl Store for FileStore {
             return Ok(None);
         };
         let bytes = bytes.ok_or_else(|| {
-            FileError::corrupt(format!("{kind} {id} version {version} has no content"), None)
+            FileError::corrupt(
+                format!("{kind} {id} version {version} has no content"),
+                None,
+            )
         })??;
         let record = AnyRecord::from_json(kind, &bytes).map_err(|e| {
             FileError::corrupt(

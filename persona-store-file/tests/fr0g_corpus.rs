@@ -43,10 +43,12 @@ fn hashes(root: &Path) -> BTreeMap<PathBuf, u64> {
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                let hash = std::fs::read(&path).unwrap().iter().fold(
-                    0xcbf2_9ce4_8422_2325_u64,
-                    |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3),
-                );
+                let hash = std::fs::read(&path)
+                    .unwrap()
+                    .iter()
+                    .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+                    });
                 out.insert(path.strip_prefix(root).unwrap().to_path_buf(), hash);
             }
         }
