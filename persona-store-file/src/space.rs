@@ -232,7 +232,7 @@ pub(crate) fn load(
             continue;
         }
         let persona = (Kind::Persona, identity.persona_id.as_str().to_owned());
-        if !records.get(&persona).is_some_and(|p| !p.deleted) {
+        if records.get(&persona).is_none_or(|p| p.deleted) {
             let path = dir.record_path(*kind, id);
             loader.problem(
                 &path,
