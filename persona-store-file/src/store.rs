@@ -143,8 +143,8 @@ impl FileStore {
     /// files the store could not parse stay readable.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for an absolute path or one leaving the root; [`Error::NotFound`]-like
-    /// absence is [`Error::Unavailable`] with the I/O error as source.
+    /// [`Error::Invalid`] for a path that is absolute or leaves the root; [`Error::Unavailable`]
+    /// (with the I/O error as source) when the file cannot be read.
     pub fn raw(&self, path: impl AsRef<Path>) -> Result<Vec<u8>> {
         let path = path.as_ref();
         if !path.components().all(|c| matches!(c, Component::Normal(_))) {
