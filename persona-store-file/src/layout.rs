@@ -134,6 +134,49 @@ pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_data()
 }
 
+/// Writes each `(path, bytes)` like [`write_synced`]. The syncs of a bulk write run on a few
+/// threads at once so the file system can commit them together (one journal commit for many files
+/// instead of one each); files are handled in chunks to bound the open descriptors.
+pub(crate) fn write_synced_all(jobs: &[(PathBuf, &[u8])]) -> Result<(), (PathBuf, io::Error)> {
+    const CHUNK: usize = 64;
+    const THREADS: usize = 8;
+    for chunk in jobs.chunks(CHUNK) {
+        if let [(path, bytes)] = chunk {
+            write_synced(path, bytes).map_err(|e| (path.clone(), e))?;
+            continue;
+        }
+        let mut files = Vec::with_capacity(chunk.len());
+        for (path, bytes) in chunk {
+            let file = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(bytes).map(|()| file))
+                .map_err(|e| (path.clone(), e))?;
+            files.push((file, path));
+        }
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = files
+                .chunks(files.len().div_ceil(THREADS))
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter().try_for_each(|(file, path)| {
+                            file.sync_data().map_err(|e| ((*path).clone(), e))
+                        })
+                    })
+                })
+                .collect();
+            workers.into_iter().try_for_each(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        })?;
+    }
+    Ok(())
+}
+
 /// Removes `path`; true when it existed.
 pub(crate) fn remove_if_exists(path: &Path) -> io::Result<bool> {
     match fs::remove_file(path) {

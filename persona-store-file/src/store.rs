@@ -357,26 +357,20 @@ impl Shared {
 
         // 1. Every new record file goes to a synced temporary file first, so a full disk fails
         //    here, before anything is committed.
-        let mut temps = Vec::new();
-        let staged = (|| -> FileResult<()> {
-            for ((kind, id), &index) in &plan.finals {
-                if !plan.ops[index].deleted {
-                    let temp = dir.temp_path(*kind, id);
-                    temps.push(temp.clone());
-                    layout::write_synced(&temp, &docs[index])
-                        .map_err(FileError::io("writing", &temp))?;
-                }
-            }
-            Ok(())
-        })();
-        let remove_temps = |temps: &[PathBuf]| {
-            for temp in temps {
+        let jobs: Vec<(PathBuf, &[u8])> = plan
+            .finals
+            .iter()
+            .filter(|(_, index)| !plan.ops[**index].deleted)
+            .map(|((kind, id), &index)| (dir.temp_path(*kind, id), docs[index].as_slice()))
+            .collect();
+        let remove_temps = || {
+            for (temp, _) in &jobs {
                 let _ = layout::remove_if_exists(temp);
             }
         };
-        if let Err(e) = staged {
-            remove_temps(&temps);
-            return Err(e.into());
+        if let Err((path, e)) = layout::write_synced_all(&jobs) {
+            remove_temps();
+            return Err(FileError::io("writing", path)(e).into());
         }
 
         // 2. Commit: one synced append of every op's history and audit entry.
@@ -398,7 +392,7 @@ impl Shared {
         }
         let log_path = dir.log_path();
         if let Err(e) = append_synced(&log_path, &buf) {
-            remove_temps(&temps);
+            remove_temps();
             if let Err(undo) = truncate(&log_path, log_len) {
                 *broken = Some(Arc::new(undo));
             }
