@@ -1,6 +1,9 @@
-//! Shared pieces of the benchmarks: latency statistics and process memory readings.
+//! Shared pieces of the benchmarks: latency statistics, process memory readings and seeded
+//! fixtures.
 
 use std::time::Duration;
+
+pub mod fixtures;
 
 /// Latency samples with percentile summaries.
 #[derive(Debug, Default, Clone)]
