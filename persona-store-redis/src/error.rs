@@ -65,7 +65,9 @@ impl From<RedisError> for Error {
                 format_args!("stored {what} is not valid JSON of its type"),
                 Some(Box::new(source)),
             ),
-            err @ RedisError::Reply(_) => Error::corrupt(BACKEND, "unexpected reply", Some(Box::new(err))),
+            err @ RedisError::Reply(_) => {
+                Error::corrupt(BACKEND, "unexpected reply", Some(Box::new(err)))
+            }
             err @ RedisError::Contention(_) => Error::backend(BACKEND, true, err),
         }
     }

@@ -125,7 +125,10 @@ pub(crate) fn entries(record: &AnyRecord, deleted: bool) -> Entries {
         }
     }
     let member = || id.as_bytes().to_vec();
-    out.insert((keys::ids(Kind::Identity), member()), Slot::Zset("0".into()));
+    out.insert(
+        (keys::ids(Kind::Identity), member()),
+        Slot::Zset("0".into()),
+    );
     if let Some(age) = fields.age {
         out.insert(("n:age".into(), member()), Slot::Zset(age.to_string()));
     }
@@ -137,7 +140,10 @@ pub(crate) fn entries(record: &AnyRecord, deleted: bool) -> Entries {
     }
     for (key, suffix) in SORTS {
         let sort = keys::sort_member(&fields.sort_value(key), id);
-        out.insert((format!("o:{suffix}"), sort.clone()), Slot::Zset("0".into()));
+        out.insert(
+            (format!("o:{suffix}"), sort.clone()),
+            Slot::Zset("0".into()),
+        );
         out.insert((format!("v:{suffix}"), member()), Slot::Hash(sort));
     }
     for facet in FACETS {
@@ -227,10 +233,18 @@ mod tests {
         assert!(keys.contains(&"SREM i:w:lee".to_owned()));
         assert!(keys.contains(&"SADD i:w:ray".to_owned()));
         assert!(keys.contains(&"HSET v:n".to_owned()));
-        assert!(!keys.iter().any(|k| k.ends_with("i:t:b") || k.ends_with("i:w:ann")));
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k.ends_with("i:t:b") || k.ends_with("i:w:ann"))
+        );
 
         let deleted = entries(&identity.clone().into_any(), true);
-        assert_eq!(deleted.len(), 1, "a deleted identity keeps only its persona reference");
+        assert_eq!(
+            deleted.len(),
+            1,
+            "a deleted identity keeps only its persona reference"
+        );
     }
 
     #[test]

@@ -60,7 +60,10 @@ impl Plan {
         let mut clauses = Vec::new();
         let f = filter;
         clauses.extend(sets("i:p:", f.persona_ids.iter().map(|p| p.as_str())));
-        clauses.extend(f.active.map(|a| Clause::Sets(vec![format!("i:a:{}", u8::from(a))])));
+        clauses.extend(
+            f.active
+                .map(|a| Clause::Sets(vec![format!("i:a:{}", u8::from(a))])),
+        );
         clauses.extend(sets("i:t:", &f.tags_any));
         for tag in &f.tags_all {
             clauses.push(Clause::Sets(vec![format!("i:t:{tag}")]));

@@ -50,6 +50,9 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// `HMGET d x s` of a record hash.
+type RecordRow = (Option<Vec<u8>>, Option<String>, Option<String>);
+
 /// A stored record as read before a write.
 struct Stored {
     record: AnyRecord,
@@ -173,8 +176,7 @@ impl RedisStore {
                 .arg("x")
                 .arg("s");
         }
-        let rows: Vec<(Option<Vec<u8>>, Option<String>, Option<String>)> =
-            pipe.query_async(&mut self.conn()).await.map_err(db)?;
+        let rows: Vec<RecordRow> = pipe.query_async(&mut self.conn()).await.map_err(db)?;
         keys.iter()
             .zip(rows)
             .map(|((kind, _), row)| match row {
@@ -308,7 +310,11 @@ impl RedisStore {
         args.push(read.len().to_string().into_bytes());
         for (key, state) in read.iter().zip(&states) {
             args.push(keys::record(key.0, &key.1).into_bytes());
-            args.push(state.as_ref().map_or_else(Vec::new, |s| s.seq.clone().into_bytes()));
+            args.push(
+                state
+                    .as_ref()
+                    .map_or_else(Vec::new, |s| s.seq.clone().into_bytes()),
+            );
         }
         args.push(b"0".to_vec());
         args.push(batch.len().to_string().into_bytes());
@@ -323,21 +329,31 @@ impl RedisStore {
             args.push(b"d".to_vec());
             args.push(s.record.to_json().map_err(not_serialisable)?);
             args.push(b"x".to_vec());
-            args.push(if s.deleted { b"1".to_vec() } else { b"0".to_vec() });
+            args.push(if s.deleted {
+                b"1".to_vec()
+            } else {
+                b"0".to_vec()
+            });
             let old = stored
                 .get(key)
                 .map_or_else(Entries::new, |st| index::entries(&st.record, st.deleted));
             changes.diff(&old, &index::entries(&s.record, s.deleted));
             let history = keys::history(key.0, &key.1);
             for (version, json) in &s.history {
-                changes.push("HSET", &history, [version.to_string().into_bytes(), json.clone()]);
+                changes.push(
+                    "HSET",
+                    &history,
+                    [version.to_string().into_bytes(), json.clone()],
+                );
             }
         }
         push_commands(&mut args, changes);
         match self.run_write(args).await? {
             WriteReply::Done => Ok(Some(out)),
             WriteReply::Stale => Ok(None),
-            WriteReply::Referenced(_) => Err(RedisError::Reply("reference check in a batch").into()),
+            WriteReply::Referenced(_) => {
+                Err(RedisError::Reply("reference check in a batch").into())
+            }
         }
     }
 
@@ -376,7 +392,10 @@ impl RedisStore {
         args.push(Vec::new());
         args.push(b"0".to_vec());
         let mut changes = Changes::default();
-        changes.diff(&index::entries(&stored.record, stored.deleted), &Entries::new());
+        changes.diff(
+            &index::entries(&stored.record, stored.deleted),
+            &Entries::new(),
+        );
         changes.push("DEL", &record_key, []);
         changes.push("DEL", &keys::history(kind, id), []);
         changes.push("STRIP", &audit_list, []);
@@ -433,7 +452,9 @@ impl RedisStore {
         }
         let mut pipe = redis::pipe();
         pipe.cmd("HMGET").arg(self.key(keys::AUDIT)).arg(seqs);
-        pipe.cmd("HMGET").arg(self.key(keys::AUDIT_LABELS)).arg(seqs);
+        pipe.cmd("HMGET")
+            .arg(self.key(keys::AUDIT_LABELS))
+            .arg(seqs);
         let (entries, labels): (Vec<Option<Vec<u8>>>, Vec<Option<String>>) =
             pipe.query_async(&mut self.conn()).await.map_err(db)?;
         let mut out = Vec::with_capacity(seqs.len());
@@ -455,7 +476,11 @@ enum WriteReply {
 }
 
 fn not_serialisable(source: serde_json::Error) -> Error {
-    Error::corrupt(BACKEND, "record is not serialisable", Some(Box::new(source)))
+    Error::corrupt(
+        BACKEND,
+        "record is not serialisable",
+        Some(Box::new(source)),
+    )
 }
 
 fn push_commands(args: &mut Vec<Vec<u8>>, changes: Changes) {
@@ -605,15 +630,15 @@ impl Store for RedisStore {
             .await
             .map_err(db)?;
         match doc {
-            Some(doc) if deleted.as_deref() != Some("1") => {
-                AnyRecord::from_json(kind, &doc).map(Some).map_err(|source| {
+            Some(doc) if deleted.as_deref() != Some("1") => AnyRecord::from_json(kind, &doc)
+                .map(Some)
+                .map_err(|source| {
                     RedisError::Decode {
                         what: "record",
                         source,
                     }
                     .into()
-                })
-            }
+                }),
             _ => Ok(None),
         }
     }
@@ -655,9 +680,7 @@ impl Store for RedisStore {
             .query_async(&mut self.conn())
             .await
             .map_err(db)?;
-        entry
-            .map(|json| decode("history entry", &json))
-            .transpose()
+        entry.map(|json| decode("history entry", &json)).transpose()
     }
 
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
@@ -789,7 +812,9 @@ impl Store for RedisStore {
             let pairs = strings(pairs)?;
             let slot = counts.entry(*facet).or_default();
             for pair in pairs.chunks_exact(2) {
-                let n: u64 = pair[1].parse().map_err(|_| RedisError::Reply("facet count"))?;
+                let n: u64 = pair[1]
+                    .parse()
+                    .map_err(|_| RedisError::Reply("facet count"))?;
                 slot.insert(pair[0].clone(), n);
             }
         }

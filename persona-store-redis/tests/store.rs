@@ -44,7 +44,10 @@ async fn assert_pages_match(store: &RedisStore, records: &[Identity], query: Que
         let got_ids: Vec<_> = got.items.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(got_ids, want_ids, "page {pages} of {query:?}");
         assert_eq!(got.items, want.items);
-        assert_eq!(got.next, want.next, "cursor after page {pages} of {query:?}");
+        assert_eq!(
+            got.next, want.next,
+            "cursor after page {pages} of {query:?}"
+        );
         let count = store.count(&query.filter).await.expect("count");
         let want_count = records
             .iter()
@@ -107,28 +110,38 @@ async fn large_data_set_matches_reference_for_every_plan() {
         Query::new().persona(other.id.clone()).filter,
         Query::new().country(country.to_uppercase()).filter,
         Query::new().text(word.clone()).filter,
-        Query::new().text(format!("{word} {}", fields.tokens[1])).filter,
+        Query::new()
+            .text(format!("{word} {}", fields.tokens[1]))
+            .filter,
         Query::new().age(30..=45).filter,
         Query::new().age(89..=90).active(true).filter,
         Query::new()
             .trait_range(Trait::Openness, 0.2..=0.6)
             .trait_range(Trait::Neuroticism, 0.5..=1.0)
             .filter,
-        Query::new().any_tag("urban").any_tag("early-adopter").filter,
+        Query::new()
+            .any_tag("urban")
+            .any_tag("early-adopter")
+            .filter,
         Query::new().all_tag("urban").all_tag("parent").filter,
-        Query::new().created_between(
-            Some(Timestamp::from_unix_nanos(fields.created_at)),
-            None,
-        )
-        .filter,
+        Query::new()
+            .created_between(Some(Timestamp::from_unix_nanos(fields.created_at)), None)
+            .filter,
     ];
-    let mut genders = Filter::default();
-    genders.genders = vec!["female".into(), "non-binary".into()];
-    genders.occupations = vec![fields.occupation.clone().unwrap()];
+    let genders = Filter {
+        genders: vec!["female".into(), "non-binary".into()],
+        occupations: vec![fields.occupation.clone().unwrap()],
+        ..Filter::default()
+    };
     filters.push(genders);
 
     for filter in filters {
-        for sort in [SortKey::Created, SortKey::Updated, SortKey::Name, SortKey::Age] {
+        for sort in [
+            SortKey::Created,
+            SortKey::Updated,
+            SortKey::Name,
+            SortKey::Age,
+        ] {
             for direction in [Direction::Asc, Direction::Desc] {
                 for limit in [7, 250] {
                     let query = Query {
@@ -170,7 +183,11 @@ async fn time_filters_and_sorts_are_exact_to_the_nanosecond() {
         .put_many(&actor(), identities, WriteMode::Create)
         .await
         .unwrap();
-    assert_eq!((base + 1) as f64, base as f64, "an f64 score would lose the difference");
+    assert_eq!(
+        (base + 1) as f64,
+        base as f64,
+        "an f64 score would lose the difference"
+    );
 
     let window = Query::new().created_between(
         Some(Timestamp::from_unix_nanos(base + 1)),
@@ -185,7 +202,10 @@ async fn time_filters_and_sorts_are_exact_to_the_nanosecond() {
         for limit in [1, 2, 4] {
             let query = Query::new().sort(SortKey::Created, direction).limit(limit);
             assert_pages_match(&store, &records, query).await;
-            let query = window.clone().sort(SortKey::Created, direction).limit(limit);
+            let query = window
+                .clone()
+                .sort(SortKey::Created, direction)
+                .limit(limit);
             assert_pages_match(&store, &records, query).await;
         }
     }
@@ -224,10 +244,7 @@ async fn assert_indexes_consistent(store: &RedisStore, manager: &mut impl AsyncC
             assert!(live.contains(&member), "{key} names {member}, not live");
         }
     }
-    let count: u64 = manager
-        .zcard(format!("{base}ids:identity"))
-        .await
-        .unwrap();
+    let count: u64 = manager.zcard(format!("{base}ids:identity")).await.unwrap();
     assert_eq!(count, live.len() as u64);
     for suffix in ["o:c", "o:u", "o:n", "o:a"] {
         let n: u64 = manager.zcard(format!("{base}{suffix}")).await.unwrap();
@@ -295,7 +312,9 @@ async fn concurrent_writers_never_leave_dangling_index_entries() {
     let records = all_identities(&store).await;
     let memory = MemoryStore::new();
     let fields: Vec<_> = records.iter().map(IndexFields::of).collect();
-    let query = Query::new().sort(SortKey::Name, Direction::Desc).limit(1000);
+    let query = Query::new()
+        .sort(SortKey::Name, Direction::Desc)
+        .limit(1000);
     let want = evaluate(&query, memory.namespace(), records.iter().zip(&fields)).unwrap();
     assert_eq!(store.query(&query).await.unwrap().items, want.items);
     store.clear_namespace().await.unwrap();
@@ -321,7 +340,12 @@ async fn failed_batches_write_nothing_at_all() {
         batch.put(generator.identity(), WriteMode::Create).unwrap();
     }
     // the last op updates a missing record: the whole batch must fail
-    batch.put(generator.identity(), WriteMode::Update(persona_core::Version(3))).unwrap();
+    batch
+        .put(
+            generator.identity(),
+            WriteMode::Update(persona_core::Version(3)),
+        )
+        .unwrap();
     assert!(store.apply(batch).await.is_err());
     let mut after: Vec<String> = raw.keys(&pattern).await.unwrap();
     after.sort();
@@ -345,7 +369,14 @@ async fn prefixes_and_namespaces_keep_apart() {
         .create(&actor(), Persona::new("P", "t", "p"))
         .await
         .unwrap();
-    assert!(other_prefix.personas().find(persona.id.as_str()).await.unwrap().is_none());
+    assert!(
+        other_prefix
+            .personas()
+            .find(persona.id.as_str())
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.clone().with_prefix("bad{prefix").is_err());
     store.clear_namespace().await.unwrap();
 }
