@@ -1,1 +1,3 @@
 //! Shared fixtures for the benches.
+
+pub mod fixtures;

@@ -13,9 +13,10 @@ use redis::Script;
 /// 1. checks: `suffix, expected` — the record hash's `s` field must equal `expected` (`""` for
 ///    a missing record), else the reply is `{"stale"}`;
 /// 2. reference checks: `suffix` — the set must be empty, else `{"referenced", count}`;
-/// 3. audit entries: `record suffix, json, label` — the label is `""` for none or `"=" .. label`;
-/// 4. records: `suffix, op, n, field, value, …` — `HSET` of `n` pairs plus `s` = the seq of the
-///    batch's `op`-th audit entry;
+/// 3. ops, in order: `audit list suffix, audit json, label, history suffix, version, history
+///    head, document` — the label is `""` for none or `"=" .. label`; the history entry is
+///    `head .. document .. "}}"` (skipped when the history suffix is `""`);
+/// 4. records: `suffix, op, deleted` — `HSET d <document of op> x <deleted> s <seq of op>`;
 /// 5. commands: `name, suffix, argc, args…` among `SADD SREM ZADD ZREM HSET HDEL DEL SET STRIP`
 ///    (`STRIP ar:…` erases the labels of the seqs in that list).
 ///
@@ -52,9 +53,8 @@ end
 local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, HSET=1, HDEL=1, DEL=1, SET=1, STRIP=1}
 do
   local j = i
-  local naudit = tonumber(ARGV[j]); j = j + 1 + 3 * naudit
-  local nrec = tonumber(ARGV[j]); j = j + 1
-  for _ = 1, nrec do j = j + 3 + 2 * tonumber(ARGV[j + 2]) end
+  local nops = tonumber(ARGV[j]); j = j + 1 + 7 * nops
+  local nrec = tonumber(ARGV[j]); j = j + 1 + 3 * nrec
   local ncmd = tonumber(ARGV[j]); j = j + 1
   for _ = 1, ncmd do
     if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
@@ -63,14 +63,15 @@ do
   if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed write') end
 end
 
-local naudit = tonumber(nxt())
+local nops = tonumber(nxt())
 local base = 0
-if naudit > 0 then
-  base = redis.call('INCRBY', KEYS[1], naudit) - naudit
+local docs = {}
+if nops > 0 then
+  base = redis.call('INCRBY', KEYS[1], nops) - nops
   local entries, labels = {}, {}
   local lists = {}
   local order = {}
-  for k = 1, naudit do
+  for k = 1, nops do
     local seq = base + k
     local rec = nxt()
     entries[#entries + 1] = seq
@@ -83,6 +84,11 @@ if naudit > 0 then
     if not lists[rec] then lists[rec] = {}; order[#order + 1] = rec end
     local l = lists[rec]
     l[#l + 1] = seq
+    local hist = nxt()
+    local version = nxt()
+    local head = nxt()
+    docs[k] = nxt()
+    if hist ~= '' then redis.call('HSET', p .. hist, version, head .. docs[k] .. '}}') end
   end
   call_chunked('HSET', p .. 'a', entries)
   if #labels > 0 then call_chunked('HSET', p .. 'al', labels) end
@@ -93,12 +99,7 @@ local nrec = tonumber(nxt())
 for _ = 1, nrec do
   local key = p .. nxt()
   local op = tonumber(nxt())
-  local n = tonumber(nxt())
-  local args = {}
-  for j = 1, 2 * n do args[j] = nxt() end
-  args[#args + 1] = 's'
-  args[#args + 1] = base + op
-  redis.call('HSET', key, unpack(args))
+  redis.call('HSET', key, 'd', docs[op], 'x', nxt(), 's', base + op)
 end
 
 local ncmd = tonumber(nxt())

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+#[cfg(test)]
+use persona_core::Record;
 use persona_core::attributes::Timestamp;
 use persona_core::query::{self, Facet, FacetCounts, Filter, ListRequest, Page, Query};
 use persona_core::store::{Current, plan, purge_audit};
@@ -65,7 +67,6 @@ struct Staged {
     record: AnyRecord,
     deleted: bool,
     last_op: usize,
-    history: Vec<(Version, Vec<u8>)>,
 }
 
 pub(crate) fn invalid_prefix() -> Error {
@@ -248,7 +249,7 @@ impl RedisStore {
         let now = Timestamp::now();
         let mut staged: HashMap<(Kind, String), Staged> = HashMap::new();
         let mut order: Vec<(Kind, String)> = Vec::new();
-        let mut audit: Vec<Vec<u8>> = Vec::with_capacity(3 * batch.len());
+        let mut ops: Vec<Vec<u8>> = Vec::with_capacity(7 * batch.len());
         let mut out = Vec::with_capacity(batch.len());
         for (i, op) in batch.ops().iter().enumerate() {
             let (kind, id) = op.target();
@@ -276,20 +277,22 @@ impl RedisStore {
                     return Err(Error::missing_persona());
                 }
             }
-            let history = serde_json::to_vec(&planned.history).map_err(not_serialisable)?;
+            let doc = planned.record.to_json().map_err(not_serialisable)?;
             let mut entry = planned.audit;
             let label = entry.label.take();
-            audit.push(keys::audit_of(kind, id).into_bytes());
-            audit.push(serde_json::to_vec(&entry).map_err(not_serialisable)?);
-            audit.push(label.map_or_else(Vec::new, |l| format!("={l}").into_bytes()));
+            ops.push(keys::audit_of(kind, id).into_bytes());
+            ops.push(serde_json::to_vec(&entry).map_err(not_serialisable)?);
+            ops.push(label.map_or_else(Vec::new, |l| format!("={l}").into_bytes()));
+            ops.push(keys::history(kind, id).into_bytes());
+            ops.push(planned.history.info.version.to_string().into_bytes());
+            ops.push(history_head(&planned.history.info, kind)?);
+            ops.push(doc);
             out.push(planned.record.clone());
-            let version = planned.history.info.version;
             match staged.get_mut(&key) {
                 Some(s) => {
                     s.record = planned.record;
                     s.deleted = planned.deleted;
                     s.last_op = i + 1;
-                    s.history.push((version, history));
                 }
                 None => {
                     order.push(key.clone());
@@ -299,7 +302,6 @@ impl RedisStore {
                             record: planned.record,
                             deleted: planned.deleted,
                             last_op: i + 1,
-                            history: vec![(version, history)],
                         },
                     );
                 }
@@ -318,17 +320,13 @@ impl RedisStore {
         }
         args.push(b"0".to_vec());
         args.push(batch.len().to_string().into_bytes());
-        args.extend(audit);
+        args.extend(ops);
         args.push(order.len().to_string().into_bytes());
         let mut changes = Changes::default();
         for key in &order {
             let s = &staged[key];
             args.push(keys::record(key.0, &key.1).into_bytes());
             args.push(s.last_op.to_string().into_bytes());
-            args.push(b"2".to_vec());
-            args.push(b"d".to_vec());
-            args.push(s.record.to_json().map_err(not_serialisable)?);
-            args.push(b"x".to_vec());
             args.push(if s.deleted {
                 b"1".to_vec()
             } else {
@@ -338,14 +336,6 @@ impl RedisStore {
                 .get(key)
                 .map_or_else(Entries::new, |st| index::entries(&st.record, st.deleted));
             changes.diff(&old, &index::entries(&s.record, s.deleted));
-            let history = keys::history(key.0, &key.1);
-            for (version, json) in &s.history {
-                changes.push(
-                    "HSET",
-                    &history,
-                    [version.to_string().into_bytes(), json.clone()],
-                );
-            }
         }
         push_commands(&mut args, changes);
         match self.run_write(args).await? {
@@ -389,7 +379,7 @@ impl RedisStore {
         args.push(b"1".to_vec());
         args.push(audit_list.clone().into_bytes());
         args.push(serde_json::to_vec(&entry).map_err(not_serialisable)?);
-        args.push(Vec::new());
+        args.extend([Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()]);
         args.push(b"0".to_vec());
         let mut changes = Changes::default();
         changes.diff(
@@ -473,6 +463,20 @@ enum WriteReply {
     Done,
     Stale,
     Referenced(u64),
+}
+
+/// The JSON of a history entry up to its record document: the scripts append the document and
+/// `}}`, so each document crosses the network once although it is stored twice (record and
+/// history). The result is exactly what `HistoryEntry` deserialises.
+fn history_head(info: &VersionInfo, kind: Kind) -> Result<Vec<u8>> {
+    let mut head = serde_json::to_vec(info).map_err(not_serialisable)?;
+    if head.pop() != Some(b'}') {
+        return Err(RedisError::Reply("version info is not a JSON object").into());
+    }
+    head.extend_from_slice(b",\"record\":{\"kind\":\"");
+    head.extend_from_slice(kind.as_str().as_bytes());
+    head.extend_from_slice(b"\",\"record\":");
+    Ok(head)
 }
 
 fn not_serialisable(source: serde_json::Error) -> Error {
@@ -819,5 +823,30 @@ impl Store for RedisStore {
             }
         }
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spliced_history_reads_as_the_entry() {
+        let identity = Identity::new("p".into(), "Ann");
+        let planned = plan(
+            &persona_core::store::Op::Put {
+                record: identity.into_any(),
+                mode: persona_core::WriteMode::Create,
+            },
+            None,
+            &Actor::new("me \"quoted\""),
+            Timestamp::now(),
+        )
+        .unwrap();
+        let mut json = history_head(&planned.history.info, Kind::Identity).unwrap();
+        json.extend(planned.record.to_json().unwrap());
+        json.extend_from_slice(b"}}");
+        let entry: HistoryEntry = serde_json::from_slice(&json).unwrap();
+        assert_eq!(entry, planned.history);
     }
 }
