@@ -29,7 +29,7 @@ fn raw_write(dir: &Path, identities: &[Identity]) {
 
 fn bulk_write(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let identities = fixtures::identities(42, RECORDS);
+    let identities = fixtures::identities(42, &fixtures::persona().id, RECORDS);
     let actor = Actor::new("bench");
     let mut group = c.benchmark_group("json_files");
     group.sample_size(10);

@@ -1,17 +1,21 @@
-//! Deterministic, realistic records for benches: seeded identities with all eight attribute
-//! categories filled (drawn by the testkit's [`Generator`]).
+//! Deterministic, realistic identities for the benches.
+//!
+//! The generator of `persona-testkit` fills all eight attribute categories (demographics,
+//! psychographics, life history, cultural/religious, political/social, health, preferences,
+//! behavioural tendencies) plus current context and custom fields, from a seed, so every run and
+//! every backend's bench sees the same documents.
 
 use persona_core::{Identity, Persona, PersonaId};
-use persona_testkit::fixtures::{self, Generator};
+pub use persona_testkit::fixtures::Generator;
 
-/// The persona every bench identity belongs to, with a fixed id.
+/// The persona the bench identities belong to (a fixed id, so runs are comparable).
 pub fn persona() -> Persona {
-    let mut persona = fixtures::persona("Bench respondents");
+    let mut persona = persona_testkit::fixtures::persona("Bench panel");
     persona.id = PersonaId::from("bench-persona");
     persona
 }
 
-/// `count` identities of [`persona`], the same for the same `seed`.
-pub fn identities(seed: u64, count: usize) -> Vec<Identity> {
-    Generator::new(seed, persona().id).take(count).collect()
+/// `n` identities of `persona_id` drawn from `seed`.
+pub fn identities(seed: u64, persona_id: &PersonaId, n: usize) -> Vec<Identity> {
+    Generator::new(seed, persona_id.clone()).take(n).collect()
 }
