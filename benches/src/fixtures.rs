@@ -1,23 +1,21 @@
-//! Deterministic, realistic bench data: identities with all eight attribute categories populated,
-//! drawn from the test kit's seeded [`Generator`], so every bench (and its hand-written baseline)
-//! works on exactly the same documents.
+//! Deterministic, realistic identities for the benches.
+//!
+//! The generator of `persona-testkit` fills all eight attribute categories (demographics,
+//! psychographics, life history, cultural/religious, political/social, health, preferences,
+//! behavioural tendencies) plus current context and custom fields, from a seed, so every run and
+//! every backend's bench sees the same documents.
 
 use persona_core::{Identity, Persona, PersonaId};
-use persona_testkit::fixtures::Generator;
+pub use persona_testkit::fixtures::Generator;
 
-/// The id of the persona every bench identity belongs to.
-pub const PERSONA_ID: &str = "bench-persona";
-
-/// The persona every bench identity belongs to.
+/// The persona the bench identities belong to (a fixed id, so runs are comparable).
 pub fn persona() -> Persona {
     let mut persona = persona_testkit::fixtures::persona("Bench panel");
-    persona.id = PERSONA_ID.into();
+    persona.id = PersonaId::from("bench-persona");
     persona
 }
 
-/// `count` identities of [`persona`], the same for the same `seed`.
-pub fn identities(seed: u64, count: usize) -> Vec<Identity> {
-    Generator::new(seed, PersonaId::from(PERSONA_ID))
-        .take(count)
-        .collect()
+/// `n` identities of `persona_id` drawn from `seed`.
+pub fn identities(seed: u64, persona_id: &PersonaId, n: usize) -> Vec<Identity> {
+    Generator::new(seed, persona_id.clone()).take(n).collect()
 }

@@ -168,7 +168,7 @@ const NO_SECONDARY: &str = "DROP INDEX identity_created; DROP INDEX identity_upd
 
 fn bulk_insert(c: &mut Criterion) {
     let rt = runtime();
-    let identities = fixtures::identities(1, BULK);
+    let identities = fixtures::identities(1, &fixtures::persona().id, BULK);
     let mut group = c.benchmark_group("sqlite/bulk_insert_10k");
     group.sample_size(10);
     group.throughput(Throughput::Elements(BULK as u64));
@@ -228,7 +228,7 @@ fn bulk_insert(c: &mut Criterion) {
 
 fn point_get(c: &mut Criterion) {
     let rt = runtime();
-    let identities = fixtures::identities(2, BULK);
+    let identities = fixtures::identities(2, &fixtures::persona().id, BULK);
     let ids: Vec<String> = identities.iter().map(|i| i.id.to_string()).collect();
     let (_sdk_dir, store) = sdk_fresh(&rt);
     for chunk in identities.chunks(BULK) {
@@ -258,7 +258,7 @@ fn point_get(c: &mut Criterion) {
 
 fn filtered_query(c: &mut Criterion) {
     let rt = runtime();
-    let identities = fixtures::identities(3, LARGE);
+    let identities = fixtures::identities(3, &fixtures::persona().id, LARGE);
     let (_sdk_dir, store) = sdk_fresh(&rt);
     let mut stored = Vec::with_capacity(LARGE);
     for chunk in identities.chunks(BULK) {
