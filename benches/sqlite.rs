@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use persona_benches::fixtures;
 use persona_core::attributes::psychographics::Trait;
 use persona_core::{Actor, Batch, Identity, Kind, Query, Store, StoreExt, WriteMode};
-use persona_benches::fixtures;
 use persona_store_sqlite::SqliteStore;
 use persona_store_sqlite::rusqlite::types::{ToSqlOutput, ValueRef};
 use persona_store_sqlite::rusqlite::{Connection, params};

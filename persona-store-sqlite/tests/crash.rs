@@ -105,7 +105,7 @@ async fn write_until_killed(path: &Path, seed: u64) {
                 .put(changed, WriteMode::Update(version))
                 .expect("valid");
         }
-        if round % 5 == 0
+        if round.is_multiple_of(5)
             && let Some(victim) = live.pop()
         {
             // No expected version: the same batch may have just updated it.

@@ -363,3 +363,77 @@ async fn in_memory_stores_are_private() {
     );
     assert_eq!(a.check_health().await.unwrap().backend, "sqlite");
 }
+
+#[tokio::test]
+async fn tags_and_text_follow_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tags.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let persona = store.personas().create(&actor(), persona()).await.unwrap();
+    let mut identity = Identity::new(persona.id.clone(), "Ada Lovelace");
+    identity.tags = vec!["a".into(), "b".into(), "b".into()];
+    let created = store.identities().create(&actor(), identity).await.unwrap();
+    let id = created.id.to_string();
+    let found = |query: Query| {
+        let store = store.clone();
+        async move {
+            store
+                .query(&query)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|i| i.id.to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found(Query::new().any_tag("a")).await, vec![id.clone()]);
+    assert_eq!(
+        found(Query::new().all_tag("a").all_tag("b")).await,
+        vec![id.clone()]
+    );
+
+    let mut changed = created.clone();
+    changed.tags = vec!["b".into(), "c".into()];
+    changed.name = "Ada King".into();
+    let updated = store.identities().update(&actor(), changed).await.unwrap();
+    assert!(found(Query::new().any_tag("a")).await.is_empty());
+    assert!(found(Query::new().text("lovelace")).await.is_empty());
+    assert_eq!(
+        found(Query::new().all_tag("c").text("king")).await,
+        vec![id.clone()]
+    );
+
+    assert_eq!(updated.version, Version(2));
+    store.identities().delete(&actor(), &id).await.unwrap();
+    assert!(found(Query::new().any_tag("b")).await.is_empty());
+    assert!(found(Query::new().text("ada")).await.is_empty());
+    store.identities().restore(&actor(), &id).await.unwrap();
+    assert_eq!(
+        found(Query::new().any_tag("c").text("ada")).await,
+        vec![id.clone()]
+    );
+
+    store.purge(Kind::Identity, &id, &actor()).await.unwrap();
+    assert!(found(Query::new().any_tag("c")).await.is_empty());
+    let raw = Connection::open(&path).unwrap();
+    for table in ["identity_index", "identity_tags"] {
+        let rows: i64 = raw
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "{table}");
+    }
+    raw.execute(
+        "INSERT INTO identity_fts (identity_fts) VALUES ('integrity-check')",
+        [],
+    )
+    .expect("the text index matches the identity rows");
+    let hits: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM identity_fts WHERE identity_fts MATCH '\"ada\"'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(hits, 0);
+}
