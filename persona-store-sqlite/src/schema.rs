@@ -77,11 +77,6 @@ pub(crate) fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connec
     configure(&connection, options)?;
     let mut connection = connection;
     migrate(&mut connection)?;
-    // Planner statistics for tables that changed a lot since they were last gathered, bounded
-    // so opening a large database stays quick (SQLite's advice for long-lived connections).
-    connection
-        .execute_batch("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
-        .db()?;
     Ok(connection)
 }
 
