@@ -1,0 +1,520 @@
+//! Writes: batches in one transaction, and purge.
+//!
+//! A batch takes a handful of round trips whatever its size: its targets' current rows are locked
+//! and read with one `SELECT … FOR UPDATE` per kind, every op is planned in memory with
+//! [`persona_core::store::plan`] (later ops see earlier ones), then each kind's new rows go in
+//! with one `INSERT … SELECT FROM UNNEST` and its replaced rows with one `UPDATE … FROM UNNEST`
+//! (which also moves the versions it replaces into history), and the audit entries with one
+//! statement that also allocates their sequence numbers.
+
+use std::collections::HashMap;
+
+use persona_core::attributes::Timestamp;
+use persona_core::query::IndexFields;
+use persona_core::store::{Current, Op, Planned, plan, purge_audit};
+use persona_core::{Actor, AnyRecord, AuditEntry, Batch, Error, Kind, Result, Tombstone, Version};
+use sqlx::postgres::PgConnection;
+use sqlx::{Postgres, Row, Transaction};
+
+use crate::error::BACKEND;
+use crate::read::{bind_version, document};
+use crate::sql::JsonbBytes;
+use crate::store::PostgresStore;
+use crate::tokens;
+
+/// A target's state while a batch is planned.
+struct Slot {
+    kind: Kind,
+    id: String,
+    /// The version stored before the batch, when a row exists.
+    stored: Option<Version>,
+    /// The latest state: stored, or written by an earlier op of the batch.
+    current: Option<(AnyRecord, bool)>,
+    /// Every state the batch writes, in order.
+    written: Vec<Planned>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("a {kind} row changed although it was locked")]
+struct LostLock {
+    kind: Kind,
+}
+
+pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<AnyRecord>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Timestamp::now();
+    let mut targets: [Vec<&str>; 3] = Default::default();
+    let mut persona_refs: Vec<&str> = Vec::new();
+    for op in batch.ops() {
+        let (kind, id) = op.target();
+        targets[crate::sql::kind_index(kind)].push(id);
+        if let Op::Put {
+            record: AnyRecord::Identity(identity),
+            ..
+        } = op
+        {
+            persona_refs.push(identity.persona_id.as_str());
+        }
+    }
+    for ids in targets.iter_mut().chain([&mut persona_refs]) {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    let persona_targets = &targets[crate::sql::kind_index(Kind::Persona)];
+    persona_refs.retain(|id| persona_targets.binary_search(id).is_err());
+
+    let mut tx = store
+        .inner
+        .pool
+        .begin()
+        .await
+        .map_err(|err| store.err(err))?;
+
+    // Lock order: persona targets, referenced personas, identities, groups — the same in every
+    // batch, so batches wait for each other instead of deadlocking.
+    let mut slots: HashMap<(Kind, &str), Slot> = HashMap::new();
+    let mut referenced: HashMap<String, bool> = HashMap::new();
+    load(store, &mut tx, Kind::Persona, persona_targets, &mut slots).await?;
+    if !persona_refs.is_empty() {
+        let rows = sqlx::query(store.inner.sql.lock_personas.clone())
+            .bind(store.ns())
+            .bind(&persona_refs)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|err| store.err(err))?;
+        for row in rows {
+            let id: String = row.try_get(0).map_err(|err| store.err(err))?;
+            let deleted: bool = row.try_get(1).map_err(|err| store.err(err))?;
+            referenced.insert(id, deleted);
+        }
+    }
+    for kind in [Kind::Identity, Kind::Group] {
+        load(
+            store,
+            &mut tx,
+            kind,
+            &targets[crate::sql::kind_index(kind)],
+            &mut slots,
+        )
+        .await?;
+    }
+
+    let mut order: Vec<(Kind, &str)> = Vec::with_capacity(batch.len());
+    let mut stored = Vec::with_capacity(batch.len());
+    let mut audit = Vec::with_capacity(batch.len());
+    for op in batch.ops() {
+        let key = op.target();
+        let slot = slots.get(&key).ok_or_else(|| {
+            Error::backend(BACKEND, false, LostLock { kind: key.0 }) // every target was loaded
+        })?;
+        let current = slot.current.as_ref().map(|(record, deleted)| Current {
+            record,
+            deleted: *deleted,
+        });
+        let planned = plan(op, current, batch.actor(), now)?;
+        if planned.needs_persona_check()
+            && let AnyRecord::Identity(identity) = &planned.record
+        {
+            let persona = identity.persona_id.as_str();
+            let live = match slots.get(&(Kind::Persona, persona)) {
+                Some(slot) => slot.current.as_ref().is_some_and(|(_, deleted)| !deleted),
+                None => referenced.get(persona).is_some_and(|deleted| !deleted),
+            };
+            if !live {
+                return Err(Error::missing_persona());
+            }
+        }
+        stored.push(planned.record.clone());
+        audit.push(planned.audit.clone());
+        let slot = slots
+            .get_mut(&key)
+            .ok_or_else(|| Error::backend(BACKEND, false, LostLock { kind: key.0 }))?;
+        slot.current = Some((planned.record.clone(), planned.deleted));
+        if slot.written.is_empty() {
+            order.push(key);
+        }
+        slot.written.push(planned);
+    }
+
+    let actor = batch.actor().as_str();
+    let mut history = HistoryRows::default();
+    for key in &order {
+        let slot = &slots[key];
+        for planned in &slot.written[..slot.written.len() - 1] {
+            history.push(slot, planned)?;
+        }
+    }
+    if !history.id.is_empty() {
+        sqlx::query(store.inner.sql.insert_history.clone())
+            .bind(store.ns())
+            .bind(actor)
+            .bind(&history.kind)
+            .bind(&history.id)
+            .bind(&history.version)
+            .bind(&history.action)
+            .bind(&history.at)
+            .bind(&history.deleted)
+            .bind(&history.doc)
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| store.err(err))?;
+    }
+    for kind in Kind::ALL {
+        let mut inserts = Rows::default();
+        let mut updates = Rows::default();
+        for key in order.iter().filter(|(k, _)| *k == kind) {
+            let slot = &slots[key];
+            let last = &slot.written[slot.written.len() - 1];
+            match slot.stored {
+                Some(previous) => updates.push(slot, last, Some(previous))?,
+                None => inserts.push(slot, last, None)?,
+            }
+        }
+        if !inserts.id.is_empty() {
+            let returned = write_rows(store, &mut tx, kind, &inserts, actor, false).await?;
+            if returned.len() != inserts.id.len() {
+                // ON CONFLICT DO NOTHING skipped a row another transaction created meanwhile.
+                let taken = inserts
+                    .id
+                    .iter()
+                    .find(|id| !returned.contains(id))
+                    .cloned()
+                    .unwrap_or_default();
+                return Err(Error::AlreadyExists { kind, id: taken });
+            }
+        }
+        if !updates.id.is_empty() {
+            let returned = write_rows(store, &mut tx, kind, &updates, actor, true).await?;
+            if returned.len() != updates.id.len() {
+                return Err(Error::backend(BACKEND, true, LostLock { kind }));
+            }
+        }
+    }
+    append_audit(store, &mut tx, &audit, actor, now).await?;
+    tx.commit().await.map_err(|err| store.err(err))?;
+    Ok(stored)
+}
+
+/// Locks and reads the current rows of `ids`, adding a slot for every id.
+async fn load<'a>(
+    store: &PostgresStore,
+    tx: &mut Transaction<'static, Postgres>,
+    kind: Kind,
+    ids: &[&'a str],
+    slots: &mut HashMap<(Kind, &'a str), Slot>,
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let rows = sqlx::query(store.inner.sql.kind(kind).lock.clone())
+        .bind(store.ns())
+        .bind(ids)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(|err| store.err(err))?;
+    let mut found: HashMap<String, (AnyRecord, bool)> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.try_get(0).map_err(|err| store.err(err))?;
+        let json: JsonbBytes<'_> = row.try_get(1).map_err(|err| store.err(err))?;
+        let deleted: bool = row.try_get(2).map_err(|err| store.err(err))?;
+        let record = document(kind, &id, json.0)?;
+        found.insert(id, (record, deleted));
+    }
+    for id in ids {
+        let current = found.remove(*id);
+        slots.insert(
+            (kind, id),
+            Slot {
+                kind,
+                id: (*id).to_owned(),
+                stored: current.as_ref().map(|(record, _)| record.version()),
+                current,
+                written: Vec::new(),
+            },
+        );
+    }
+    Ok(())
+}
+
+fn json(record: &AnyRecord) -> Result<String> {
+    let bytes = record
+        .to_json()
+        .map_err(|err| Error::backend(BACKEND, false, err))?;
+    // serde_json writes UTF-8.
+    String::from_utf8(bytes).map_err(|err| Error::backend(BACKEND, false, err))
+}
+
+fn db_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Versions written and replaced within the batch, as columns.
+#[derive(Default)]
+struct HistoryRows {
+    kind: Vec<&'static str>,
+    id: Vec<String>,
+    version: Vec<i64>,
+    action: Vec<&'static str>,
+    at: Vec<i64>,
+    deleted: Vec<bool>,
+    doc: Vec<String>,
+}
+
+impl HistoryRows {
+    fn push(&mut self, slot: &Slot, planned: &Planned) -> Result<()> {
+        self.kind.push(slot.kind.as_str());
+        self.id.push(slot.id.clone());
+        self.version.push(db_i64(planned.version().get()));
+        self.action.push(planned.history.info.action.as_str());
+        self.at.push(planned.history.info.at.unix_nanos());
+        self.deleted.push(planned.deleted);
+        self.doc.push(json(&planned.record)?);
+        Ok(())
+    }
+}
+
+/// New current rows of one kind, as columns (the identity query columns stay empty for other
+/// kinds).
+#[derive(Default)]
+struct Rows {
+    id: Vec<String>,
+    version: Vec<i64>,
+    deleted: Vec<bool>,
+    action: Vec<&'static str>,
+    created_at: Vec<i64>,
+    updated_at: Vec<i64>,
+    doc: Vec<String>,
+    previous: Vec<i64>,
+    persona_id: Vec<String>,
+    active: Vec<bool>,
+    tags: Vec<String>,
+    tokens: Vec<String>,
+    name: Vec<String>,
+    age: Vec<Option<i32>>,
+    gender: Vec<Option<String>>,
+    country: Vec<Option<String>>,
+    region: Vec<Option<String>>,
+    city: Vec<Option<String>>,
+    education: Vec<Option<String>>,
+    occupation: Vec<Option<String>>,
+    political_leaning: Vec<Option<String>>,
+    age_group: Vec<Option<String>>,
+    political_spectrum: Vec<Option<String>>,
+    traits: [Vec<Option<f64>>; 5],
+}
+
+impl Rows {
+    fn push(&mut self, slot: &Slot, planned: &Planned, previous: Option<Version>) -> Result<()> {
+        let meta = planned.record.meta();
+        self.id.push(slot.id.clone());
+        self.version.push(db_i64(meta.version.get()));
+        self.deleted.push(planned.deleted);
+        self.action.push(planned.history.info.action.as_str());
+        self.created_at
+            .push(meta.created_at.map_or(0, |t| t.unix_nanos()));
+        self.updated_at
+            .push(meta.updated_at.map_or(0, |t| t.unix_nanos()));
+        self.doc.push(json(&planned.record)?);
+        if let Some(previous) = previous {
+            self.previous.push(db_i64(previous.get()));
+        }
+        if let AnyRecord::Identity(identity) = &planned.record {
+            self.push_fields(IndexFields::of(identity))?;
+        }
+        Ok(())
+    }
+
+    fn push_fields(&mut self, fields: IndexFields) -> Result<()> {
+        use persona_core::query::Facet;
+        self.age_group.push(fields.facet_value(Facet::AgeGroup));
+        self.political_spectrum
+            .push(fields.facet_value(Facet::PoliticalSpectrum));
+        self.tags.push(
+            serde_json::to_string(&fields.tags)
+                .map_err(|err| Error::backend(BACKEND, false, err))?,
+        );
+        self.tokens.push(tokens::joined(&fields.tokens));
+        for (column, score) in self.traits.iter_mut().enumerate() {
+            score.push(fields.traits.map(|scores| scores[column]));
+        }
+        self.persona_id.push(fields.persona_id);
+        self.active.push(fields.active);
+        self.name.push(fields.name);
+        self.age.push(fields.age);
+        self.gender.push(fields.gender);
+        self.country.push(fields.country);
+        self.region.push(fields.region);
+        self.city.push(fields.city);
+        self.education.push(fields.education);
+        self.occupation.push(fields.occupation);
+        self.political_leaning.push(fields.political_leaning);
+        Ok(())
+    }
+}
+
+/// Inserts (`update == false`) or updates rows of `kind`; returns the ids written.
+async fn write_rows(
+    store: &PostgresStore,
+    tx: &mut Transaction<'static, Postgres>,
+    kind: Kind,
+    rows: &Rows,
+    actor: &str,
+    update: bool,
+) -> Result<Vec<String>> {
+    let sql = store.inner.sql.kind(kind);
+    let statement = if update { &sql.update } else { &sql.insert };
+    let mut query = sqlx::query_scalar::<_, String>(statement.clone())
+        .bind(store.ns())
+        .bind(actor)
+        .bind(&rows.id)
+        .bind(&rows.version)
+        .bind(&rows.deleted)
+        .bind(&rows.action)
+        .bind(&rows.created_at)
+        .bind(&rows.updated_at)
+        .bind(&rows.doc);
+    if kind == Kind::Identity {
+        query = query
+            .bind(&rows.persona_id)
+            .bind(&rows.active)
+            .bind(&rows.tags)
+            .bind(&rows.tokens)
+            .bind(&rows.name)
+            .bind(&rows.age)
+            .bind(&rows.gender)
+            .bind(&rows.country)
+            .bind(&rows.region)
+            .bind(&rows.city)
+            .bind(&rows.education)
+            .bind(&rows.occupation)
+            .bind(&rows.political_leaning)
+            .bind(&rows.age_group)
+            .bind(&rows.political_spectrum)
+            .bind(&rows.traits[0])
+            .bind(&rows.traits[1])
+            .bind(&rows.traits[2])
+            .bind(&rows.traits[3])
+            .bind(&rows.traits[4]);
+    }
+    if update {
+        query = query.bind(&rows.previous);
+    }
+    query
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(|err| store.err(err))
+}
+
+/// Appends `entries` (in order) to the namespace's audit log.
+async fn append_audit(
+    store: &PostgresStore,
+    conn: &mut PgConnection,
+    entries: &[AuditEntry],
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let action: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    let kind: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+    let id: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    let version: Vec<i64> = entries.iter().map(|e| db_i64(e.version.get())).collect();
+    let label: Vec<Option<&str>> = entries.iter().map(|e| e.label.as_deref()).collect();
+    let count = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    sqlx::query(store.inner.sql.append_audit.clone())
+        .bind(store.ns())
+        .bind(count)
+        .bind(now.unix_nanos())
+        .bind(actor)
+        .bind(&action)
+        .bind(&kind)
+        .bind(&id)
+        .bind(&version)
+        .bind(&label)
+        .execute(conn)
+        .await
+        .map_err(|err| store.err(err))?;
+    Ok(())
+}
+
+pub(crate) async fn purge(
+    store: &PostgresStore,
+    kind: Kind,
+    id: &str,
+    actor: &Actor,
+) -> Result<Tombstone> {
+    let sql = &store.inner.sql;
+    let mut tx = store
+        .inner
+        .pool
+        .begin()
+        .await
+        .map_err(|err| store.err(err))?;
+    let last: Option<i64> = sqlx::query_scalar(sql.kind(kind).purge_lock.clone())
+        .bind(store.ns())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|err| store.err(err))?;
+    let Some(last) = last else {
+        return Err(Error::not_found(kind, id));
+    };
+    let last = crate::read::version_of(last)?;
+    if kind == Kind::Persona {
+        let users: i64 = sqlx::query_scalar(sql.persona_users.clone())
+            .bind(store.ns())
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|err| store.err(err))?;
+        if users > 0 {
+            return Err(Error::Referenced {
+                kind,
+                id: id.to_owned(),
+                by: Kind::Identity,
+                count: u64::try_from(users).unwrap_or_default(),
+            });
+        }
+    }
+    for statement in [&sql.kind(kind).purge_row] {
+        sqlx::query(statement.clone())
+            .bind(store.ns())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| store.err(err))?;
+    }
+    for statement in [&sql.purge_history, &sql.purge_labels] {
+        sqlx::query(statement.clone())
+            .bind(store.ns())
+            .bind(kind.as_str())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| store.err(err))?;
+    }
+    let now = Timestamp::now();
+    let entry = purge_audit(kind, id, last, actor, now);
+    append_audit(store, &mut tx, &[entry], actor.as_str(), now).await?;
+    sqlx::query(sql.put_tombstone.clone())
+        .bind(store.ns())
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(bind_version(last))
+        .bind(now.unix_nanos())
+        .bind(actor.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(|err| store.err(err))?;
+    tx.commit().await.map_err(|err| store.err(err))?;
+    Ok(Tombstone {
+        kind,
+        id: id.to_owned(),
+        last_version: last,
+        purged_at: now,
+        actor: actor.clone(),
+    })
+}
