@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod id;
+pub mod jsonl;
 mod memory;
 pub mod query;
 pub mod record;

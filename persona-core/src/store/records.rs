@@ -105,6 +105,39 @@ pub trait StoreExt: Store {
         async move { instrumented(self, "audit", query.kind, self.audit(query)).await }
     }
 
+    /// Writes every record of `records` (any kinds, personas before the identities that reference
+    /// them) in batches of `batch_size` with `mode`, returning how many were written. Memory holds
+    /// one batch at a time.
+    ///
+    /// # Errors
+    /// The first failing batch's error (earlier batches stay written) or the stream's first error.
+    fn import_all(
+        &self,
+        actor: &Actor,
+        records: impl futures::Stream<Item = Result<AnyRecord>> + Send,
+        mode: WriteMode,
+        batch_size: usize,
+    ) -> impl Future<Output = Result<u64>> + Send
+    where
+        Self: Sized,
+    {
+        async move {
+            let batch_size = batch_size.clamp(1, 10_000);
+            let mut chunks = std::pin::pin!(records.try_chunks(batch_size));
+            let mut written = 0u64;
+            while let Some(chunk) = chunks.next().await {
+                let chunk = chunk.map_err(|e| e.1)?;
+                let mut batch = Batch::new(actor.clone());
+                for record in chunk {
+                    batch.put_any(record, mode)?;
+                }
+                written += batch.len() as u64;
+                self.write(batch).await?;
+            }
+            Ok(written)
+        }
+    }
+
     /// Every live record of every kind, personas first then identities then groups, read page by
     /// page so memory stays flat whatever the size of the store.
     fn export_all(&self) -> BoxStream<'_, Result<AnyRecord>>

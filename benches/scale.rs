@@ -1,0 +1,313 @@
+//! The scale harness: load N identities into a backend with the bulk API, then measure load
+//! throughput, size, and latency percentiles of the operations applications run.
+//!
+//! ```sh
+//! cargo bench -p persona-benches --bench scale -- --backend memory --n 100000
+//! cargo bench -p persona-benches --bench scale -- --backend sqlite --n 1000000
+//! ```
+//!
+//! Options: `--backend NAME` (see `open` below), `--n COUNT`, `--seed S`, `--batch B`,
+//! `--samples K` (latency samples per operation), `--export-import` (also stream every identity to
+//! JSON Lines and import it into a fresh in-process backend of the same kind, reporting throughput
+//! and peak resident memory). Criterion's own flags (`--bench`) are ignored.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use persona_benches::{Latencies, peak_rss_bytes};
+use persona_core::attributes::Timestamp;
+use persona_core::attributes::psychographics::Trait;
+use persona_core::query::{Cursor, Direction, Facet, Filter, Position, Query, SortKey, SortValue};
+use persona_core::{Actor, MemoryStore, Namespace, Store, StoreExt, WriteMode};
+use persona_testkit::fixtures::{self, Generator, PLACES};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+struct Options {
+    backend: String,
+    n: u64,
+    seed: u64,
+    batch: usize,
+    samples: usize,
+    export_import: bool,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        backend: "memory".into(),
+        n: 100_000,
+        seed: 2026,
+        batch: 1_000,
+        samples: 1_000,
+        export_import: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_default();
+        match arg.as_str() {
+            "--backend" => options.backend = value(),
+            "--n" => options.n = value().parse().expect("--n takes a count"),
+            "--seed" => options.seed = value().parse().expect("--seed takes a number"),
+            "--batch" => options.batch = value().parse().expect("--batch takes a count"),
+            "--samples" => options.samples = value().parse().expect("--samples takes a count"),
+            "--export-import" => options.export_import = true,
+            _ => {}
+        }
+    }
+    options
+}
+
+/// Opens an empty store of `backend` in a fresh namespace.
+async fn open(backend: &str, namespace: &Namespace) -> Arc<dyn Store> {
+    match backend {
+        "memory" => Arc::new(MemoryStore::new().with_namespace(namespace.clone())),
+        other => panic!("unknown backend {other:?}"),
+    }
+}
+
+/// Human-readable size of the backend's storage, where it can be measured.
+async fn size(_backend: &str) -> String {
+    "n/a".into()
+}
+
+const BASE_NANOS: i64 = 1_760_000_000_000_000_000;
+
+async fn time<T>(latencies: &mut Latencies, fut: impl std::future::Future<Output = T>) -> T {
+    let started = Instant::now();
+    let out = fut.await;
+    latencies.push(started.elapsed());
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let options = options();
+    let namespace = Namespace::new(format!(
+        "scale-{}",
+        persona_testkit::services::unique_suffix()
+    ))
+    .unwrap();
+    let store = open(&options.backend, &namespace).await;
+    let actor = Actor::new("scale");
+    println!(
+        "backend {} · {} identities · seed {} · batch {}",
+        options.backend, options.n, options.seed, options.batch
+    );
+
+    let persona = store
+        .personas()
+        .create(&actor, fixtures::persona("Scale"))
+        .await
+        .unwrap();
+    let deep_rank = options.n * 9 / 10;
+    let mut deep_id = String::new();
+    let mut generator = Generator::new(options.seed, persona.id.clone());
+    let started = Instant::now();
+    let mut loaded = 0u64;
+    while loaded < options.n {
+        let take = (options.n - loaded).min(options.batch as u64);
+        let batch: Vec<_> = (0..take)
+            .map(|i| {
+                let mut identity = generator.identity();
+                let rank = loaded + i;
+                identity.created_at =
+                    Some(Timestamp::from_unix_nanos(BASE_NANOS + rank as i64 * 1_000));
+                if rank + 1 == deep_rank {
+                    deep_id = identity.id.to_string();
+                }
+                identity
+            })
+            .collect();
+        store
+            .identities()
+            .put_many(&actor, batch, WriteMode::Create)
+            .await
+            .unwrap();
+        loaded += take;
+    }
+    let load = started.elapsed();
+    println!(
+        "load            {:>10.0} identities/s ({:.1} s)   size {}",
+        options.n as f64 / load.as_secs_f64(),
+        load.as_secs_f64(),
+        size(&options.backend).await
+    );
+
+    let mut rng = StdRng::seed_from_u64(options.seed ^ 0x5eed);
+    let ids: Vec<String> = Generator::new(options.seed, persona.id.clone())
+        .take(options.n.min(100_000) as usize)
+        .map(|i| i.id.into_string())
+        .collect();
+
+    let mut gets = Latencies::new();
+    for _ in 0..options.samples {
+        let id = &ids[rng.random_range(0..ids.len())];
+        let found = time(&mut gets, store.identities().find(id)).await.unwrap();
+        assert!(found.is_some());
+    }
+    println!("point get       {}", gets.summary());
+
+    let mut selective = Latencies::new();
+    for _ in 0..options.samples {
+        let (country, ..) = PLACES[rng.random_range(0..PLACES.len())];
+        let low = rng.random_range(18..70);
+        let query = Query::new()
+            .age(low..=low + 5)
+            .country(country)
+            .trait_range(Trait::Openness, 0.8..=1.0)
+            .limit(50);
+        time(&mut selective, store.identities().query(&query))
+            .await
+            .unwrap();
+    }
+    println!("selective query {}", selective.summary());
+
+    let mut broad = Latencies::new();
+    for _ in 0..options.samples {
+        let query = Query::new().any_tag("vip").limit(50);
+        time(&mut broad, store.identities().query(&query))
+            .await
+            .unwrap();
+    }
+    println!("broad query     {}", broad.summary());
+
+    let mut text = Latencies::new();
+    for word in ["teacher", "nurse", "pilot", "chef", "farmer"]
+        .iter()
+        .cycle()
+        .take(options.samples.min(200))
+    {
+        time(
+            &mut text,
+            store
+                .identities()
+                .query(&Query::new().text(*word).limit(50)),
+        )
+        .await
+        .unwrap();
+    }
+    println!("text query      {}", text.summary());
+
+    let mut first_page = Latencies::new();
+    let mut deep_page = Latencies::new();
+    let deep = Cursor::encode(&Position {
+        namespace: namespace.clone(),
+        sort: SortKey::Created,
+        direction: Direction::Asc,
+        value: SortValue::Int(BASE_NANOS + (deep_rank as i64 - 1) * 1_000),
+        id: deep_id,
+    });
+    for _ in 0..options.samples.min(300) {
+        let page = time(
+            &mut first_page,
+            store.identities().query(&Query::new().limit(50)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.items.len() as u64, options.n.min(50));
+        let query = Query::new().limit(50).after(deep.clone());
+        let page = time(&mut deep_page, store.identities().query(&query))
+            .await
+            .unwrap();
+        assert!(!page.items.is_empty() || options.n < 20);
+    }
+    println!("first page      {}", first_page.summary());
+    println!(
+        "deep page       {}   (after rank {deep_rank})",
+        deep_page.summary()
+    );
+
+    let mut counts = Latencies::new();
+    let mut facets = Latencies::new();
+    for _ in 0..5 {
+        let n = time(&mut counts, store.identities().count(&Filter::default()))
+            .await
+            .unwrap();
+        assert_eq!(n, options.n);
+        time(
+            &mut facets,
+            store.identities().facets(&Filter::default(), &Facet::ALL),
+        )
+        .await
+        .unwrap();
+    }
+    println!("count (all)     {}", counts.summary());
+    println!("facets (all)    {}", facets.summary());
+
+    let clients = 16;
+    let window = Duration::from_secs(3);
+    let ids = Arc::new(ids);
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let store = Arc::clone(&store);
+            let ids = Arc::clone(&ids);
+            tokio::spawn(async move {
+                let mut rng = StdRng::seed_from_u64(c);
+                let deadline = Instant::now() + window;
+                let mut done = 0u64;
+                while Instant::now() < deadline {
+                    let id = &ids[rng.random_range(0..ids.len())];
+                    store.identities().find(id).await.unwrap();
+                    done += 1;
+                }
+                done
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.unwrap();
+    }
+    println!(
+        "16 clients      {:>10.0} point gets/s",
+        total as f64 / window.as_secs_f64()
+    );
+
+    if options.export_import {
+        let path = std::env::temp_dir().join(format!("persona-scale-{}.jsonl", namespace));
+        let started = Instant::now();
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let mut writer = persona_core::jsonl::Writer::new(file).unwrap();
+        let mut stream = store.export_all();
+        while let Some(record) = stream.try_next().await.unwrap() {
+            writer.write(&record).unwrap();
+        }
+        drop(stream);
+        let exported = writer.written();
+        writer.finish().unwrap();
+        let export = started.elapsed();
+        let target_ns = Namespace::new(format!("{namespace}-import")).unwrap();
+        let target = open(&options.backend, &target_ns).await;
+        let started = Instant::now();
+        let reader = persona_core::jsonl::Reader::new(std::io::BufReader::new(
+            std::fs::File::open(&path).unwrap(),
+        ))
+        .unwrap();
+        let imported = target
+            .import_all(
+                &actor,
+                futures::stream::iter(reader),
+                WriteMode::Create,
+                options.batch,
+            )
+            .await
+            .unwrap();
+        let import = started.elapsed();
+        std::fs::remove_file(&path).ok();
+        println!(
+            "export jsonl    {:>10.0} records/s ({exported} records)",
+            exported as f64 / export.as_secs_f64()
+        );
+        println!(
+            "import jsonl    {:>10.0} records/s ({imported} records)",
+            imported as f64 / import.as_secs_f64()
+        );
+    }
+    if let Some(peak) = peak_rss_bytes() {
+        println!(
+            "peak RSS        {:>10.1} MB (whole process)",
+            peak as f64 / 1e6
+        );
+    }
+}
