@@ -47,8 +47,10 @@ CREATE TABLE identities (
     -- Query columns, extracted in Rust (persona_core::query::IndexFields) at every write.
     persona_id          text COLLATE "C" NOT NULL,
     active              boolean NOT NULL,
-    tags                text[] COLLATE "C" NOT NULL,
-    tokens              tsvector NOT NULL,
+    -- Every exact-match query value as a prefixed lexeme: text tokens (w:), tags (t:), persona
+    -- (p:), active (a:), gender (g:), country (c:), region (r:), city (y:), education (e:),
+    -- occupation (o:), political leaning (l:). See src/terms.rs.
+    terms               tsvector NOT NULL,
     name                text COLLATE "C" NOT NULL,
     age                 integer,
     sort_age            integer GENERATED ALWAYS AS (coalesce(age, -1)) STORED,
@@ -69,20 +71,15 @@ CREATE TABLE identities (
     PRIMARY KEY (ns, id)
 );
 
--- Sort orders (keyset pagination: sort value, then id).
+-- Sort orders (keyset pagination: sort value, then id); they also serve the age, created and
+-- updated ranges.
 CREATE INDEX identities_created ON identities (ns, created_at, id) WHERE NOT deleted;
 CREATE INDEX identities_updated ON identities (ns, updated_at, id) WHERE NOT deleted;
 CREATE INDEX identities_name ON identities (ns, name, id) WHERE NOT deleted;
 CREATE INDEX identities_age ON identities (ns, sort_age, id) WHERE NOT deleted;
--- Filters. The persona index also covers soft-deleted rows: purge counts them.
-CREATE INDEX identities_persona ON identities (ns, persona_id);
-CREATE INDEX identities_location ON identities (ns, country, region, city) WHERE NOT deleted;
-CREATE INDEX identities_city ON identities (ns, city) WHERE NOT deleted;
-CREATE INDEX identities_occupation ON identities (ns, occupation) WHERE NOT deleted;
-CREATE INDEX identities_profile ON identities (ns, gender, education, political_leaning) WHERE NOT deleted;
-CREATE INDEX identities_traits ON identities (ns, openness, conscientiousness, extraversion, agreeableness, neuroticism) WHERE NOT deleted;
-CREATE INDEX identities_tags ON identities USING gin (tags) WHERE NOT deleted;
-CREATE INDEX identities_tokens ON identities USING gin (tokens) WHERE NOT deleted;
+-- Every exact-match filter (and text search) through one GIN index. It also covers soft-deleted
+-- rows, which purge must see when it counts a persona's identities.
+CREATE INDEX identities_terms ON identities USING gin (terms);
 
 -- Earlier versions of every record, with their full content.
 CREATE TABLE history (

@@ -5,7 +5,7 @@ mod query;
 mod read;
 mod sql;
 mod store;
-mod tokens;
+mod terms;
 mod write;
 
 pub use store::{DEFAULT_SCHEMA, MIGRATIONS_TABLE, PostgresOptions, PostgresStore};

@@ -17,7 +17,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 use crate::read::document;
 use crate::sql::JsonbBytes;
 use crate::store::PostgresStore;
-use crate::tokens;
+use crate::terms;
 
 const TRAIT_COLUMNS: [&str; 5] = [
     "openness",
@@ -26,10 +26,6 @@ const TRAIT_COLUMNS: [&str; 5] = [
     "agreeableness",
     "neuroticism",
 ];
-
-fn folded(values: &[String]) -> Vec<String> {
-    values.iter().filter_map(|v| query::fold(v)).collect()
-}
 
 /// `SELECT <columns> FROM <schema>.identities WHERE ns = $1 AND NOT deleted` plus the filter.
 fn select(store: &PostgresStore, columns: &str, filter: &Filter) -> QueryBuilder<Postgres> {
@@ -44,40 +40,10 @@ fn select(store: &PostgresStore, columns: &str, filter: &Filter) -> QueryBuilder
     sql
 }
 
-fn push_any(sql: &mut QueryBuilder<Postgres>, column: &str, values: Vec<String>) {
-    if !values.is_empty() {
-        sql.push(" AND ")
-            .push(column)
-            .push(" = ANY(")
-            .push_bind(values)
-            .push(")");
-    }
-}
-
 fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &Filter) {
-    let persona_ids: Vec<String> = filter
-        .persona_ids
-        .iter()
-        .map(|p| p.as_str().to_owned())
-        .collect();
-    push_any(sql, "persona_id", persona_ids);
-    if let Some(active) = filter.active {
-        sql.push(" AND active = ").push_bind(active);
-    }
-    if !filter.tags_any.is_empty() {
-        sql.push(" AND tags && ")
-            .push_bind(filter.tags_any.clone())
-            .push("::text[]");
-    }
-    if !filter.tags_all.is_empty() {
-        sql.push(" AND tags @> ")
-            .push_bind(filter.tags_all.clone())
-            .push("::text[]");
-    }
-    let words = query::query_words(filter);
-    if !words.is_empty() {
-        sql.push(" AND tokens @@ ")
-            .push_bind(tokens::tsquery(&words))
+    if let Some(terms) = terms::filter_query(filter) {
+        sql.push(" AND terms @@ ")
+            .push_bind(terms)
             .push("::tsquery");
     }
     if let Some(min) = filter.age_min {
@@ -86,13 +52,6 @@ fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &Filter) {
     if let Some(max) = filter.age_max {
         sql.push(" AND age <= ").push_bind(max);
     }
-    push_any(sql, "gender", filter.genders.clone());
-    push_any(sql, "country", folded(&filter.countries));
-    push_any(sql, "region", folded(&filter.regions));
-    push_any(sql, "city", folded(&filter.cities));
-    push_any(sql, "education", filter.educations.clone());
-    push_any(sql, "occupation", folded(&filter.occupations));
-    push_any(sql, "political_leaning", filter.political_leanings.clone());
     for range in &filter.traits {
         let column = TRAIT_COLUMNS[query::trait_index(range.which)];
         match (range.min, range.max) {

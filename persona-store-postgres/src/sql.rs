@@ -52,6 +52,7 @@ fn render(template: &'static str, schema: &str, kind: Kind) -> SqlStr {
 pub(crate) struct KindSql {
     pub(crate) get: SqlStr,
     pub(crate) lock: SqlStr,
+    pub(crate) exists: SqlStr,
     pub(crate) insert: SqlStr,
     pub(crate) update: SqlStr,
     pub(crate) list: SqlStr,
@@ -84,6 +85,7 @@ impl Statements {
             KindSql {
                 get: render(GET, schema, kind),
                 lock: render(LOCK, schema, kind),
+                exists: render(EXISTS, schema, kind),
                 insert: render(
                     if identity { INSERT_IDENTITIES } else { INSERT },
                     schema,
@@ -129,6 +131,9 @@ const GET: &str = "SELECT doc FROM {s}.{t} WHERE ns = $1 AND id = $2 AND NOT del
 const LOCK: &str = "SELECT id, doc, deleted FROM {s}.{t} \
      WHERE ns = $1 AND id = ANY($2) ORDER BY id FOR UPDATE";
 
+/// Which of a batch's ids are taken (live or soft-deleted).
+const EXISTS: &str = "SELECT id FROM {s}.{t} WHERE ns = $1 AND id = ANY($2)";
+
 /// Personas referenced by identities of a batch; FOR SHARE keeps them from being deleted or purged
 /// until the batch commits.
 const LOCK_PERSONAS: &str = "SELECT id, deleted FROM {s}.personas \
@@ -161,20 +166,19 @@ const UPDATE: &str = "WITH archived AS (\
 
 /// The identity query columns, after the common ones: `$10` onwards.
 const INSERT_IDENTITIES: &str = "INSERT INTO {s}.identities (ns, id, version, deleted, action, actor, \
-     created_at, updated_at, doc, persona_id, active, tags, tokens, name, age, gender, country, \
-     region, city, education, occupation, political_leaning, age_group, political_spectrum, \
-     openness, conscientiousness, extraversion, agreeableness, neuroticism) \
+     created_at, updated_at, doc, persona_id, active, terms, name, age, gender, country, region, \
+     city, education, occupation, political_leaning, age_group, political_spectrum, openness, \
+     conscientiousness, extraversion, agreeableness, neuroticism) \
      SELECT $1, u.id, u.version, u.deleted, u.action, $2, u.created_at, u.updated_at, u.doc::jsonb, \
-     u.persona_id, u.active, ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)), \
-     array_to_tsvector(string_to_array(u.tokens, ' ')), u.name, u.age, u.gender, u.country, \
-     u.region, u.city, u.education, u.occupation, u.political_leaning, u.age_group, \
-     u.political_spectrum, u.o, u.c, u.e, u.a, u.n \
+     u.persona_id, u.active, array_to_tsvector(string_to_array(u.terms, chr(31))), u.name, u.age, \
+     u.gender, u.country, u.region, u.city, u.education, u.occupation, u.political_leaning, \
+     u.age_group, u.political_spectrum, u.o, u.c, u.e, u.a, u.n \
      FROM UNNEST($3::text[], $4::int8[], $5::bool[], $6::text[], $7::int8[], $8::int8[], $9::text[], \
-     $10::text[], $11::bool[], $12::text[], $13::text[], $14::text[], $15::int4[], $16::text[], \
+     $10::text[], $11::bool[], $12::text[], $13::text[], $14::int4[], $15::text[], $16::text[], \
      $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], \
-     $24::text[], $25::float8[], $26::float8[], $27::float8[], $28::float8[], $29::float8[]) \
-     AS u(id, version, deleted, action, created_at, updated_at, doc, persona_id, active, tags, \
-     tokens, name, age, gender, country, region, city, education, occupation, political_leaning, \
+     $24::float8[], $25::float8[], $26::float8[], $27::float8[], $28::float8[]) \
+     AS u(id, version, deleted, action, created_at, updated_at, doc, persona_id, active, terms, \
+     name, age, gender, country, region, city, education, occupation, political_leaning, \
      age_group, political_spectrum, o, c, e, a, n) \
      ON CONFLICT (ns, id) DO NOTHING RETURNING id";
 
@@ -185,19 +189,17 @@ const UPDATE_IDENTITIES: &str = "WITH archived AS (\
      UPDATE {s}.identities AS r SET version = u.version, \
      deleted = u.deleted, action = u.action, actor = $2, created_at = u.created_at, \
      updated_at = u.updated_at, doc = u.doc::jsonb, persona_id = u.persona_id, active = u.active, \
-     tags = ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)), \
-     tokens = array_to_tsvector(string_to_array(u.tokens, ' ')), name = u.name, age = u.age, \
+     terms = array_to_tsvector(string_to_array(u.terms, chr(31))), name = u.name, age = u.age, \
      gender = u.gender, country = u.country, region = u.region, city = u.city, \
      education = u.education, occupation = u.occupation, political_leaning = u.political_leaning, \
      age_group = u.age_group, political_spectrum = u.political_spectrum, openness = u.o, \
      conscientiousness = u.c, extraversion = u.e, agreeableness = u.a, neuroticism = u.n \
      FROM UNNEST($3::text[], $4::int8[], $5::bool[], $6::text[], $7::int8[], $8::int8[], $9::text[], \
-     $10::text[], $11::bool[], $12::text[], $13::text[], $14::text[], $15::int4[], $16::text[], \
+     $10::text[], $11::bool[], $12::text[], $13::text[], $14::int4[], $15::text[], $16::text[], \
      $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], \
-     $24::text[], $25::float8[], $26::float8[], $27::float8[], $28::float8[], $29::float8[], \
-     $30::int8[]) \
-     AS u(id, version, deleted, action, created_at, updated_at, doc, persona_id, active, tags, \
-     tokens, name, age, gender, country, region, city, education, occupation, political_leaning, \
+     $24::float8[], $25::float8[], $26::float8[], $27::float8[], $28::float8[], $29::int8[]) \
+     AS u(id, version, deleted, action, created_at, updated_at, doc, persona_id, active, terms, \
+     name, age, gender, country, region, city, education, occupation, political_leaning, \
      age_group, political_spectrum, o, c, e, a, n, previous) \
      WHERE r.ns = $1 AND r.id = u.id AND r.version = u.previous RETURNING r.id";
 
@@ -247,7 +249,8 @@ const PUT_TOMBSTONE: &str = "INSERT INTO {s}.tombstones (ns, kind, id, last_vers
      last_version = EXCLUDED.last_version, purged_at = EXCLUDED.purged_at, actor = EXCLUDED.actor";
 
 /// Identities (live or soft-deleted) that reference a persona.
-const PERSONA_USERS: &str = "SELECT count(*) FROM {s}.identities WHERE ns = $1 AND persona_id = $2";
+const PERSONA_USERS: &str = "SELECT count(*) FROM {s}.identities \
+     WHERE ns = $1 AND terms @@ $2::tsquery";
 
 /// One round trip that fails with "undefined table" when the schema is not migrated.
 const MIGRATED: &str = "SELECT 1 FROM {s}.counters LIMIT 0";

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use persona_core::WriteMode;
 use persona_core::attributes::Timestamp;
 use persona_core::query::IndexFields;
 use persona_core::store::{Current, Op, Planned, plan, purge_audit};
@@ -18,20 +19,43 @@ use sqlx::{Postgres, Row, Transaction};
 
 use crate::error::BACKEND;
 use crate::read::{bind_version, document};
+use crate::sql;
 use crate::sql::JsonbBytes;
 use crate::store::PostgresStore;
-use crate::tokens;
+use crate::terms;
 
 /// A target's state while a batch is planned.
 struct Slot {
     kind: Kind,
     id: String,
-    /// The version stored before the batch, when a row exists.
-    stored: Option<Version>,
-    /// The latest state: stored, or written by an earlier op of the batch.
-    current: Option<(AnyRecord, bool)>,
+    /// Whether the stored row was read (and locked). Keys whose first op is a create are not
+    /// read: the insert's `ON CONFLICT DO NOTHING` finds out whether the id is taken.
+    loaded: bool,
+    /// The stored row, when it was read and exists.
+    stored: Option<(AnyRecord, bool)>,
     /// Every state the batch writes, in order.
     written: Vec<Planned>,
+}
+
+impl Slot {
+    /// The latest state: written by an earlier op of the batch, or stored.
+    fn current(&self) -> Option<Current<'_>> {
+        match self.written.last() {
+            Some(last) => Some(Current {
+                record: &last.record,
+                deleted: last.deleted,
+            }),
+            None => self.stored.as_ref().map(|(record, deleted)| Current {
+                record,
+                deleted: *deleted,
+            }),
+        }
+    }
+
+    /// True when the slot's state is known without the database.
+    fn known(&self) -> bool {
+        self.loaded || !self.written.is_empty()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,16 +64,25 @@ struct LostLock {
     kind: Kind,
 }
 
+type Key<'a> = (Kind, &'a str);
+
 pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<AnyRecord>> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
     let now = Timestamp::now();
-    let mut targets: [Vec<&str>; 3] = Default::default();
+    // Which targets to read: every key whose first op is not a create.
+    let mut first_ops: HashMap<Key<'_>, bool> = HashMap::new();
     let mut persona_refs: Vec<&str> = Vec::new();
     for op in batch.ops() {
-        let (kind, id) = op.target();
-        targets[crate::sql::kind_index(kind)].push(id);
+        let creates = matches!(
+            op,
+            Op::Put {
+                mode: WriteMode::Create,
+                ..
+            }
+        );
+        first_ops.entry(op.target()).or_insert(creates);
         if let Op::Put {
             record: AnyRecord::Identity(identity),
             ..
@@ -58,12 +91,29 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
             persona_refs.push(identity.persona_id.as_str());
         }
     }
-    for ids in targets.iter_mut().chain([&mut persona_refs]) {
+    let mut to_read: [Vec<&str>; 3] = Default::default();
+    let mut slots: HashMap<Key<'_>, Slot> = HashMap::with_capacity(first_ops.len());
+    for (&(kind, id), &creates) in &first_ops {
+        if !creates {
+            to_read[sql::kind_index(kind)].push(id);
+        }
+        slots.insert(
+            (kind, id),
+            Slot {
+                kind,
+                id: id.to_owned(),
+                loaded: !creates,
+                stored: None,
+                written: Vec::new(),
+            },
+        );
+    }
+    for ids in to_read.iter_mut().chain([&mut persona_refs]) {
         ids.sort_unstable();
         ids.dedup();
     }
-    let persona_targets = &targets[crate::sql::kind_index(Kind::Persona)];
-    persona_refs.retain(|id| persona_targets.binary_search(id).is_err());
+    let read_personas = &to_read[sql::kind_index(Kind::Persona)];
+    persona_refs.retain(|id| read_personas.binary_search(id).is_err());
 
     let mut tx = store
         .inner
@@ -74,9 +124,8 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
 
     // Lock order: persona targets, referenced personas, identities, groups — the same in every
     // batch, so batches wait for each other instead of deadlocking.
-    let mut slots: HashMap<(Kind, &str), Slot> = HashMap::new();
     let mut referenced: HashMap<String, bool> = HashMap::new();
-    load(store, &mut tx, Kind::Persona, persona_targets, &mut slots).await?;
+    load(store, &mut tx, Kind::Persona, read_personas, &mut slots).await?;
     if !persona_refs.is_empty() {
         let rows = sqlx::query(store.inner.sql.lock_personas.clone())
             .bind(store.ns())
@@ -95,54 +144,86 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
             store,
             &mut tx,
             kind,
-            &targets[crate::sql::kind_index(kind)],
+            &to_read[sql::kind_index(kind)],
             &mut slots,
         )
         .await?;
     }
 
-    let mut order: Vec<(Kind, &str)> = Vec::with_capacity(batch.len());
-    let mut stored = Vec::with_capacity(batch.len());
-    let mut audit = Vec::with_capacity(batch.len());
-    for op in batch.ops() {
+    let mut order: Vec<Key<'_>> = Vec::with_capacity(batch.len());
+    for (index, op) in batch.ops().iter().enumerate() {
         let key = op.target();
-        let slot = slots.get(&key).ok_or_else(|| {
-            Error::backend(BACKEND, false, LostLock { kind: key.0 }) // every target was loaded
-        })?;
-        let current = slot.current.as_ref().map(|(record, deleted)| Current {
-            record,
-            deleted: *deleted,
-        });
-        let planned = plan(op, current, batch.actor(), now)?;
-        if planned.needs_persona_check()
-            && let AnyRecord::Identity(identity) = &planned.record
-        {
-            let persona = identity.persona_id.as_str();
-            let live = match slots.get(&(Kind::Persona, persona)) {
-                Some(slot) => slot.current.as_ref().is_some_and(|(_, deleted)| !deleted),
-                None => referenced.get(persona).is_some_and(|deleted| !deleted),
-            };
-            if !live {
-                return Err(Error::missing_persona());
+        let planned = match plan_op(&slots, &referenced, key, op, batch, now) {
+            Ok(planned) => planned,
+            Err(err) => {
+                // An earlier create whose id is taken would have failed first.
+                let earlier = &order[..index];
+                return Err(first_taken(store, &mut tx, &slots, earlier)
+                    .await?
+                    .unwrap_or(err));
             }
-        }
-        stored.push(planned.record.clone());
-        audit.push(planned.audit.clone());
-        let slot = slots
-            .get_mut(&key)
-            .ok_or_else(|| Error::backend(BACKEND, false, LostLock { kind: key.0 }))?;
-        slot.current = Some((planned.record.clone(), planned.deleted));
-        if slot.written.is_empty() {
-            order.push(key);
-        }
+        };
+        let slot = slots.get_mut(&key).ok_or_else(|| lost(key.0))?;
         slot.written.push(planned);
+        order.push(key);
     }
 
     let actor = batch.actor().as_str();
+    let mut taken: Vec<Key<'_>> = Vec::new();
+    for kind in Kind::ALL {
+        let mut inserts = Rows::default();
+        let mut updates = Rows::default();
+        let mut seen: HashMap<&str, ()> = HashMap::new();
+        for key in order.iter().filter(|(k, _)| *k == kind) {
+            if seen.insert(key.1, ()).is_some() {
+                continue;
+            }
+            let slot = &slots[key];
+            let last = slot.written.last().ok_or_else(|| lost(kind))?;
+            match &slot.stored {
+                Some((record, _)) => updates.push(slot, last, Some(record.version()))?,
+                None => inserts.push(slot, last, None)?,
+            }
+        }
+        if !inserts.id.is_empty() {
+            let returned = write_rows(store, &mut tx, kind, &inserts, actor, false).await?;
+            if returned.len() != inserts.id.len() {
+                // ON CONFLICT DO NOTHING skipped ids that are taken (by a row this batch did not
+                // read, or one another transaction created meanwhile).
+                let returned: std::collections::HashSet<&str> =
+                    returned.iter().map(String::as_str).collect();
+                taken.extend(
+                    order
+                        .iter()
+                        .filter(|key| key.0 == kind && !returned.contains(key.1))
+                        .filter(|key| slots.get(*key).is_some_and(|slot| slot.stored.is_none())),
+                );
+            }
+        }
+        if !updates.id.is_empty() {
+            let returned = write_rows(store, &mut tx, kind, &updates, actor, true).await?;
+            if returned.len() != updates.id.len() {
+                return Err(Error::backend(BACKEND, true, LostLock { kind }));
+            }
+        }
+    }
+    if let Some(key) = order.iter().find(|key| taken.contains(key)) {
+        return Err(Error::AlreadyExists {
+            kind: key.0,
+            id: key.1.to_owned(),
+        });
+    }
+
     let mut history = HistoryRows::default();
+    let mut audit: Vec<&AuditEntry> = Vec::with_capacity(order.len());
+    let mut positions: HashMap<Key<'_>, usize> = HashMap::new();
     for key in &order {
         let slot = &slots[key];
-        for planned in &slot.written[..slot.written.len() - 1] {
+        let position = positions.entry(*key).or_insert(0);
+        let planned = &slot.written[*position];
+        *position += 1;
+        audit.push(&planned.audit);
+        if *position < slot.written.len() {
             history.push(slot, planned)?;
         }
     }
@@ -161,40 +242,93 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
             .await
             .map_err(|err| store.err(err))?;
     }
-    for kind in Kind::ALL {
-        let mut inserts = Rows::default();
-        let mut updates = Rows::default();
-        for key in order.iter().filter(|(k, _)| *k == kind) {
-            let slot = &slots[key];
-            let last = &slot.written[slot.written.len() - 1];
-            match slot.stored {
-                Some(previous) => updates.push(slot, last, Some(previous))?,
-                None => inserts.push(slot, last, None)?,
-            }
-        }
-        if !inserts.id.is_empty() {
-            let returned = write_rows(store, &mut tx, kind, &inserts, actor, false).await?;
-            if returned.len() != inserts.id.len() {
-                // ON CONFLICT DO NOTHING skipped a row another transaction created meanwhile.
-                let taken = inserts
-                    .id
-                    .iter()
-                    .find(|id| !returned.contains(id))
-                    .cloned()
-                    .unwrap_or_default();
-                return Err(Error::AlreadyExists { kind, id: taken });
-            }
-        }
-        if !updates.id.is_empty() {
-            let returned = write_rows(store, &mut tx, kind, &updates, actor, true).await?;
-            if returned.len() != updates.id.len() {
-                return Err(Error::backend(BACKEND, true, LostLock { kind }));
-            }
-        }
-    }
     append_audit(store, &mut tx, &audit, actor, now).await?;
     tx.commit().await.map_err(|err| store.err(err))?;
-    Ok(stored)
+
+    // Hand the written records back in op order, moving them out of the slots.
+    let mut written: HashMap<Key<'_>, std::vec::IntoIter<Planned>> = slots
+        .into_iter()
+        .map(|(key, slot)| (key, slot.written.into_iter()))
+        .collect();
+    order
+        .iter()
+        .map(|key| {
+            written
+                .get_mut(key)
+                .and_then(Iterator::next)
+                .map(|planned| planned.record)
+                .ok_or_else(|| lost(key.0))
+        })
+        .collect()
+}
+
+fn lost(kind: Kind) -> Error {
+    Error::backend(BACKEND, false, LostLock { kind })
+}
+
+/// Plans one op against its slot, checking the identity's persona.
+fn plan_op(
+    slots: &HashMap<Key<'_>, Slot>,
+    referenced: &HashMap<String, bool>,
+    key: Key<'_>,
+    op: &Op,
+    batch: &Batch,
+    now: Timestamp,
+) -> Result<Planned> {
+    let slot = slots.get(&key).ok_or_else(|| lost(key.0))?;
+    let planned = plan(op, slot.current(), batch.actor(), now)?;
+    if planned.needs_persona_check()
+        && let AnyRecord::Identity(identity) = &planned.record
+    {
+        let persona = identity.persona_id.as_str();
+        let live = match slots.get(&(Kind::Persona, persona)) {
+            Some(slot) if slot.known() => slot.current().is_some_and(|c| !c.deleted),
+            _ => referenced.get(persona).is_some_and(|deleted| !deleted),
+        };
+        if !live {
+            return Err(Error::missing_persona());
+        }
+    }
+    Ok(planned)
+}
+
+/// The first of `ops` that creates an id the database already holds, as the error it gets.
+async fn first_taken(
+    store: &PostgresStore,
+    tx: &mut Transaction<'static, Postgres>,
+    slots: &HashMap<Key<'_>, Slot>,
+    ops: &[Key<'_>],
+) -> Result<Option<Error>> {
+    let mut unread: [Vec<&str>; 3] = Default::default();
+    for key in ops {
+        if slots.get(key).is_some_and(|slot| !slot.loaded) {
+            unread[sql::kind_index(key.0)].push(key.1);
+        }
+    }
+    let mut taken: Vec<Key<'_>> = Vec::new();
+    for kind in Kind::ALL {
+        let ids = &unread[sql::kind_index(kind)];
+        if ids.is_empty() {
+            continue;
+        }
+        let found: Vec<String> = sqlx::query_scalar(store.inner.sql.kind(kind).exists.clone())
+            .bind(store.ns())
+            .bind(ids)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(|err| store.err(err))?;
+        taken.extend(
+            ops.iter()
+                .filter(|key| key.0 == kind && found.iter().any(|id| id == key.1)),
+        );
+    }
+    Ok(ops
+        .iter()
+        .find(|key| taken.contains(key))
+        .map(|key| Error::AlreadyExists {
+            kind: key.0,
+            id: key.1.to_owned(),
+        }))
 }
 
 /// Locks and reads the current rows of `ids`, adding a slot for every id.
@@ -203,7 +337,7 @@ async fn load<'a>(
     tx: &mut Transaction<'static, Postgres>,
     kind: Kind,
     ids: &[&'a str],
-    slots: &mut HashMap<(Kind, &'a str), Slot>,
+    slots: &mut HashMap<Key<'a>, Slot>,
 ) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
@@ -214,26 +348,17 @@ async fn load<'a>(
         .fetch_all(&mut **tx)
         .await
         .map_err(|err| store.err(err))?;
-    let mut found: HashMap<String, (AnyRecord, bool)> = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let id: String = row.try_get(0).map_err(|err| store.err(err))?;
+    let mut found: HashMap<&str, (AnyRecord, bool)> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let id: &str = row.try_get(0).map_err(|err| store.err(err))?;
         let json: JsonbBytes<'_> = row.try_get(1).map_err(|err| store.err(err))?;
         let deleted: bool = row.try_get(2).map_err(|err| store.err(err))?;
-        let record = document(kind, &id, json.0)?;
-        found.insert(id, (record, deleted));
+        found.insert(id, (document(kind, id, json.0)?, deleted));
     }
     for id in ids {
-        let current = found.remove(*id);
-        slots.insert(
-            (kind, id),
-            Slot {
-                kind,
-                id: (*id).to_owned(),
-                stored: current.as_ref().map(|(record, _)| record.version()),
-                current,
-                written: Vec::new(),
-            },
-        );
+        if let (Some(stored), Some(slot)) = (found.remove(id), slots.get_mut(&(kind, *id))) {
+            slot.stored = Some(stored);
+        }
     }
     Ok(())
 }
@@ -289,8 +414,7 @@ struct Rows {
     previous: Vec<i64>,
     persona_id: Vec<String>,
     active: Vec<bool>,
-    tags: Vec<String>,
-    tokens: Vec<String>,
+    terms: Vec<String>,
     name: Vec<String>,
     age: Vec<Option<i32>>,
     gender: Vec<Option<String>>,
@@ -331,11 +455,7 @@ impl Rows {
         self.age_group.push(fields.facet_value(Facet::AgeGroup));
         self.political_spectrum
             .push(fields.facet_value(Facet::PoliticalSpectrum));
-        self.tags.push(
-            serde_json::to_string(&fields.tags)
-                .map_err(|err| Error::backend(BACKEND, false, err))?,
-        );
-        self.tokens.push(tokens::joined(&fields.tokens));
+        self.terms.push(terms::record_terms(&fields));
         for (column, score) in self.traits.iter_mut().enumerate() {
             score.push(fields.traits.map(|scores| scores[column]));
         }
@@ -379,8 +499,7 @@ async fn write_rows(
         query = query
             .bind(&rows.persona_id)
             .bind(&rows.active)
-            .bind(&rows.tags)
-            .bind(&rows.tokens)
+            .bind(&rows.terms)
             .bind(&rows.name)
             .bind(&rows.age)
             .bind(&rows.gender)
@@ -411,7 +530,7 @@ async fn write_rows(
 async fn append_audit(
     store: &PostgresStore,
     conn: &mut PgConnection,
-    entries: &[AuditEntry],
+    entries: &[&AuditEntry],
     actor: &str,
     now: Timestamp,
 ) -> Result<()> {
@@ -466,7 +585,7 @@ pub(crate) async fn purge(
     if kind == Kind::Persona {
         let users: i64 = sqlx::query_scalar(sql.persona_users.clone())
             .bind(store.ns())
-            .bind(id)
+            .bind(terms::persona_query(id))
             .fetch_one(&mut *tx)
             .await
             .map_err(|err| store.err(err))?;
@@ -498,7 +617,7 @@ pub(crate) async fn purge(
     }
     let now = Timestamp::now();
     let entry = purge_audit(kind, id, last, actor, now);
-    append_audit(store, &mut tx, &[entry], actor.as_str(), now).await?;
+    append_audit(store, &mut tx, &[&entry], actor.as_str(), now).await?;
     sqlx::query(sql.put_tombstone.clone())
         .bind(store.ns())
         .bind(kind.as_str())
