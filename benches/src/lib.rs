@@ -1,4 +1,6 @@
-//! Shared pieces of the benchmarks: latency statistics and process memory readings.
+//! Shared pieces of the benchmarks: fixtures, latency statistics and process memory readings.
+
+pub mod fixtures;
 
 use std::time::Duration;
 
