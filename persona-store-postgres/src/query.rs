@@ -1,9 +1,11 @@
 //! Identity queries, counts and facets, as SQL over the extracted query columns.
 //!
 //! Statements are assembled from static fragments only; every value is a bind parameter. A filter
-//! field adds its condition only when it constrains (as in [`Matcher`]), so each query shape gets
-//! its own prepared statement and plan, and list-valued filters bind one array (`= ANY($n)`), so
-//! the shape does not depend on how many values are given.
+//! field adds its condition only when it constrains (as in [`Matcher`]); every exact-match field
+//! goes into one `tsquery` ([`terms`](crate::terms)). The statements are unnamed
+//! (`persistent(false)`), so Postgres plans each with its values: a cached generic plan cannot
+//! see how selective a `tsquery` is and picks a GIN bitmap scan for values that match a quarter of
+//! the table, which a custom plan answers by walking the sort index instead.
 //!
 //! [`Matcher`]: persona_core::query::Matcher
 
@@ -41,6 +43,8 @@ fn select(store: &PostgresStore, columns: &str, filter: &Filter) -> QueryBuilder
 }
 
 fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &Filter) {
+    // Cheap column comparisons first: Postgres evaluates filter conditions of equal estimated
+    // cost in the order written, and the tsquery match is the dearest.
     if let Some(terms) = terms::filter_query(filter) {
         sql.push(" AND terms @@ ")
             .push_bind(terms)
@@ -84,6 +88,11 @@ fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &Filter) {
                 .push(" < ")
                 .push_bind(to.unix_nanos());
         }
+    }
+    if let Some(terms) = terms::filter_query(filter) {
+        sql.push(" AND terms @@ ")
+            .push_bind(terms)
+            .push("::tsquery");
     }
 }
 
@@ -165,6 +174,7 @@ pub(crate) async fn query(store: &PostgresStore, query: &Query) -> Result<Page<I
         .push_bind(fetch);
     let rows = sql
         .build()
+        .persistent(false)
         .fetch_all(&store.inner.pool)
         .await
         .map_err(|err| store.err(err))?;
@@ -192,6 +202,7 @@ pub(crate) async fn count(store: &PostgresStore, filter: &Filter) -> Result<u64>
     let mut sql = select(store, "count(*)", filter);
     let count: i64 = sql
         .build_query_scalar()
+        .persistent(false)
         .fetch_one(&store.inner.pool)
         .await
         .map_err(|err| store.err(err))?;
@@ -240,6 +251,7 @@ pub(crate) async fn facets(
     sql.push(")");
     let rows = sql
         .build()
+        .persistent(false)
         .fetch_all(&store.inner.pool)
         .await
         .map_err(|err| store.err(err))?;

@@ -173,17 +173,23 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
     for kind in Kind::ALL {
         let mut inserts = Rows::default();
         let mut updates = Rows::default();
-        let mut seen: HashMap<&str, ()> = HashMap::new();
-        for key in order.iter().filter(|(k, _)| *k == kind) {
-            if seen.insert(key.1, ()).is_some() {
+        let mut new_rows: Vec<(i64, &Slot)> = Vec::new();
+        for slot in slots.values().filter(|slot| slot.kind == kind) {
+            let Some(last) = slot.written.last() else {
                 continue;
-            }
-            let slot = &slots[key];
-            let last = slot.written.last().ok_or_else(|| lost(kind))?;
+            };
             match &slot.stored {
                 Some((record, _)) => updates.push(slot, last, Some(record.version()))?,
-                None => inserts.push(slot, last, None)?,
+                None => new_rows.push((sort_created(last), slot)),
             }
+        }
+        // New rows go in in (created_at, id) order, the default query order: the heap then
+        // follows that index, so a query walking it reads neighbouring rows from the same pages,
+        // and the btree inserts land next to each other.
+        new_rows.sort_unstable_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+        for (_, slot) in new_rows {
+            let last = slot.written.last().ok_or_else(|| lost(kind))?;
+            inserts.push(slot, last, None)?;
         }
         if !inserts.id.is_empty() {
             let returned = write_rows(store, &mut tx, kind, &inserts, actor, false).await?;
@@ -260,6 +266,14 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
                 .ok_or_else(|| lost(key.0))
         })
         .collect()
+}
+
+fn sort_created(planned: &Planned) -> i64 {
+    planned
+        .record
+        .meta()
+        .created_at
+        .map_or(0, |t| t.unix_nanos())
 }
 
 fn lost(kind: Kind) -> Error {
