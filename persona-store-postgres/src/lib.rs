@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod copy;
 mod error;
 mod query;
 mod read;

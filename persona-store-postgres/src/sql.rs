@@ -54,6 +54,7 @@ pub(crate) struct KindSql {
     pub(crate) lock: SqlStr,
     pub(crate) exists: SqlStr,
     pub(crate) insert: SqlStr,
+    pub(crate) copy: SqlStr,
     pub(crate) update: SqlStr,
     pub(crate) list: SqlStr,
     pub(crate) versions: SqlStr,
@@ -91,6 +92,7 @@ impl Statements {
                     schema,
                     kind,
                 ),
+                copy: render(if identity { COPY_IDENTITIES } else { COPY }, schema, kind),
                 update: render(
                     if identity { UPDATE_IDENTITIES } else { UPDATE },
                     schema,
@@ -163,6 +165,15 @@ const UPDATE: &str = "WITH archived AS (\
      FROM UNNEST($3::text[], $4::int8[], $5::bool[], $6::text[], $7::int8[], $8::int8[], $9::text[], $10::int8[]) \
      AS u(id, version, deleted, action, created_at, updated_at, doc, previous) \
      WHERE r.ns = $1 AND r.id = u.id AND r.version = u.previous RETURNING r.id";
+
+/// Binary `COPY` of new rows; the column order is the one `write::encode_row` writes.
+const COPY: &str = "COPY {s}.{t} (ns, id, version, deleted, action, actor, created_at, updated_at, \
+     doc) FROM STDIN (FORMAT binary)";
+
+const COPY_IDENTITIES: &str = "COPY {s}.identities (ns, id, version, deleted, action, actor, \
+     created_at, updated_at, doc, persona_id, active, terms, name, age, gender, country, region, \
+     city, education, occupation, political_leaning, age_group, political_spectrum, openness, \
+     conscientiousness, extraversion, agreeableness, neuroticism) FROM STDIN (FORMAT binary)";
 
 /// The identity query columns, after the common ones: `$10` onwards.
 const INSERT_IDENTITIES: &str = "INSERT INTO {s}.identities (ns, id, version, deleted, action, actor, \

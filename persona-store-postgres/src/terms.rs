@@ -45,14 +45,13 @@ fn push_lexeme(out: &mut String, prefix: &str, value: &str) {
     }
 }
 
-/// Every term of a record, joined by [`SEPARATOR`].
-pub(crate) fn record_terms(fields: &IndexFields) -> String {
-    let mut out = String::with_capacity(256);
+/// Every term of a record, sorted bytewise and de-duplicated (the order `tsvector` keeps).
+pub(crate) fn record_lexemes(fields: &IndexFields) -> Vec<String> {
+    let mut out = Vec::with_capacity(fields.tokens.len() + fields.tags.len() + 9);
     let mut add = |prefix: &str, value: &str| {
-        if !out.is_empty() {
-            out.push(SEPARATOR);
-        }
-        push_lexeme(&mut out, prefix, value);
+        let mut lexeme = String::with_capacity(prefix.len() + value.len());
+        push_lexeme(&mut lexeme, prefix, value);
+        out.push(lexeme);
     };
     for token in &fields.tokens {
         add("w:", token);
@@ -76,7 +75,14 @@ pub(crate) fn record_terms(fields: &IndexFields) -> String {
             add(prefix, value);
         }
     }
+    out.sort_unstable();
+    out.dedup();
     out
+}
+
+/// [`record_lexemes`] joined by [`SEPARATOR`], for `string_to_array`.
+pub(crate) fn record_terms(fields: &IndexFields) -> String {
+    record_lexemes(fields).join(&SEPARATOR.to_string())
 }
 
 /// Builds a `tsquery`: groups joined by `&`, values inside a group joined by `|`.
@@ -188,8 +194,9 @@ mod tests {
         let mut identity = Identity::new("p1".into(), "Élodie O'Brien");
         identity.tags = vec!["vip guest".into()];
         let fields = IndexFields::of(&identity);
-        let terms = record_terms(&fields);
-        let terms: Vec<&str> = terms.split(SEPARATOR).collect();
+        let joined = record_terms(&fields);
+        let terms: Vec<&str> = joined.split(SEPARATOR).collect();
+        assert!(terms.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
         assert!(
             terms.contains(&"w:élodie") && terms.contains(&"w:o") && terms.contains(&"w:brien")
         );

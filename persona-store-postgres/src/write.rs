@@ -17,6 +17,7 @@ use persona_core::{Actor, AnyRecord, AuditEntry, Batch, Error, Kind, Result, Tom
 use sqlx::postgres::PgConnection;
 use sqlx::{Postgres, Row, Transaction};
 
+use crate::copy::CopyData;
 use crate::error::BACKEND;
 use crate::read::{bind_version, document};
 use crate::sql;
@@ -187,6 +188,23 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
         // follows that index, so a query walking it reads neighbouring rows from the same pages,
         // and the btree inserts land next to each other.
         new_rows.sort_unstable_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+        if new_rows.len() >= COPY_MIN_ROWS {
+            if let Err(conflict) = copy_rows(store, &mut tx, kind, &new_rows, actor).await? {
+                // The COPY stopped at a taken id and the transaction is aborted: find the
+                // earliest op whose id is taken, as planning against read rows would have.
+                tx.rollback().await.map_err(|err| store.err(err))?;
+                let mut conn = store
+                    .inner
+                    .pool
+                    .acquire()
+                    .await
+                    .map_err(|err| store.err(err))?;
+                return Err(first_taken(store, &mut conn, &slots, &order)
+                    .await?
+                    .unwrap_or_else(|| store.err(conflict)));
+            }
+            new_rows.clear();
+        }
         for (_, slot) in new_rows {
             let last = slot.written.last().ok_or_else(|| lost(kind))?;
             inserts.push(slot, last, None)?;
@@ -309,7 +327,7 @@ fn plan_op(
 /// The first of `ops` that creates an id the database already holds, as the error it gets.
 async fn first_taken(
     store: &PostgresStore,
-    tx: &mut Transaction<'static, Postgres>,
+    conn: &mut PgConnection,
     slots: &HashMap<Key<'_>, Slot>,
     ops: &[Key<'_>],
 ) -> Result<Option<Error>> {
@@ -328,7 +346,7 @@ async fn first_taken(
         let found: Vec<String> = sqlx::query_scalar(store.inner.sql.kind(kind).exists.clone())
             .bind(store.ns())
             .bind(ids)
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *conn)
             .await
             .map_err(|err| store.err(err))?;
         taken.extend(
@@ -372,6 +390,99 @@ async fn load<'a>(
     for id in ids {
         if let (Some(stored), Some(slot)) = (found.remove(id), slots.get_mut(&(kind, *id))) {
             slot.stored = Some(stored);
+        }
+    }
+    Ok(())
+}
+
+/// New rows of one kind at least this many go in through binary `COPY`.
+const COPY_MIN_ROWS: usize = 64;
+
+/// `COPY` data is sent in messages of about this many bytes.
+const COPY_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Streams new rows through binary `COPY`. `Ok(Err(_))` is a unique violation: an id was taken
+/// after all (the transaction is then aborted).
+async fn copy_rows(
+    store: &PostgresStore,
+    tx: &mut Transaction<'static, Postgres>,
+    kind: Kind,
+    rows: &[(i64, &Slot)],
+    actor: &str,
+) -> Result<std::result::Result<(), sqlx::Error>> {
+    let statement = store.inner.sql.kind(kind).copy.as_str();
+    let mut copy = tx
+        .copy_in_raw(statement)
+        .await
+        .map_err(|err| store.err(err))?;
+    let mut data = CopyData::new();
+    for (_, slot) in rows {
+        let planned = slot.written.last().ok_or_else(|| lost(kind))?;
+        encode_row(&mut data, store.ns(), actor, slot, planned)?;
+        if data.len() >= COPY_CHUNK_BYTES {
+            copy.send(data.take()).await.map_err(|err| store.err(err))?;
+        }
+    }
+    data.finish();
+    copy.send(data.take()).await.map_err(|err| store.err(err))?;
+    match copy.finish().await {
+        Ok(_) => Ok(Ok(())),
+        Err(err) if is_unique_violation(&err) => Ok(Err(err)),
+        Err(err) => Err(store.err(err)),
+    }
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
+}
+
+/// One new row in the column order of the kind's `COPY` statement.
+fn encode_row(
+    data: &mut CopyData,
+    ns: &str,
+    actor: &str,
+    slot: &Slot,
+    planned: &Planned,
+) -> Result<()> {
+    let meta = planned.record.meta();
+    let doc = planned
+        .record
+        .to_json()
+        .map_err(|err| Error::backend(BACKEND, false, err))?;
+    let identity = planned.record.as_identity();
+    data.row(if identity.is_some() { 28 } else { 9 });
+    data.text(ns);
+    data.text(&slot.id);
+    data.int8(db_i64(meta.version.get()));
+    data.bool(planned.deleted);
+    data.text(planned.history.info.action.as_str());
+    data.text(actor);
+    data.int8(meta.created_at.map_or(0, |t| t.unix_nanos()));
+    data.int8(meta.updated_at.map_or(0, |t| t.unix_nanos()));
+    data.jsonb(&doc);
+    if let Some(identity) = identity {
+        use persona_core::query::Facet;
+        let fields = IndexFields::of(identity);
+        data.text(&fields.persona_id);
+        data.bool(fields.active);
+        data.tsvector(&terms::record_lexemes(&fields));
+        data.text(&fields.name);
+        data.opt_int4(fields.age);
+        for value in [
+            &fields.gender,
+            &fields.country,
+            &fields.region,
+            &fields.city,
+            &fields.education,
+            &fields.occupation,
+            &fields.political_leaning,
+        ] {
+            data.opt_text(value.as_deref());
+        }
+        data.opt_text(fields.facet_value(Facet::AgeGroup).as_deref());
+        data.opt_text(fields.facet_value(Facet::PoliticalSpectrum).as_deref());
+        for column in 0..5 {
+            data.opt_float8(fields.traits.map(|scores| scores[column]));
         }
     }
     Ok(())

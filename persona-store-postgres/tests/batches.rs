@@ -84,6 +84,34 @@ fn scenarios() -> Vec<Batch> {
     let mut b = Batch::new(actor.clone());
     b.put(identity("i4", "p4"), WriteMode::Create).unwrap();
     out.push(b);
+    // Large batches (binary COPY): a taken id in the middle, and a taken id of another kind
+    // after it.
+    let mut b = Batch::new(actor.clone());
+    for n in 0..100 {
+        let id = if n == 60 {
+            "i1".to_owned()
+        } else {
+            format!("c{n:03}")
+        };
+        b.put(identity(&id, "p1"), WriteMode::Create).unwrap();
+    }
+    b.put(persona("p1"), WriteMode::Create).unwrap();
+    out.push(b);
+    let mut b = Batch::new(actor.clone());
+    b.put(persona("p1"), WriteMode::Create).unwrap();
+    for n in 0..100 {
+        b.put(identity(&format!("d{n:03}"), "p1"), WriteMode::Create)
+            .unwrap();
+    }
+    out.push(b);
+    let mut b = Batch::new(actor.clone());
+    for n in 0..100 {
+        b.put(identity(&format!("e{n:03}"), "p1"), WriteMode::Create)
+            .unwrap();
+    }
+    b.put(identity("e050", "p1"), WriteMode::Update(Version(1)))
+        .unwrap();
+    out.push(b);
     // Restoring the deleted persona makes it usable in the same batch.
     let mut b = Batch::new(actor);
     b.restore(Kind::Persona, "p2", None);
@@ -111,7 +139,7 @@ async fn state(store: &dyn Store) -> (usize, Vec<Vec<(String, Version)>>) {
     (audit, kinds)
 }
 
-const EXPECTED: [&str; 9] = [
+const EXPECTED: [&str; 12] = [
     "exists persona p1",
     "exists identity i1",
     "exists identity i1",
@@ -120,6 +148,9 @@ const EXPECTED: [&str; 9] = [
     "exists persona p2",
     "ok 5",
     "exists identity i4",
+    "exists identity i1",
+    "exists persona p1",
+    "ok 101",
     "ok 2",
 ];
 
