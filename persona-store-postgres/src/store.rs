@@ -296,7 +296,10 @@ impl Store for PostgresStore {
     }
 
     async fn apply(&self, batch: Batch) -> Result<Vec<AnyRecord>> {
-        crate::write::apply(self, &batch).await
+        let result = crate::write::apply(self, &batch).await;
+        let count = batch.len();
+        crate::write::drop_later(batch, count);
+        result
     }
 
     async fn get(&self, kind: Kind, id: &str) -> Result<Option<AnyRecord>> {

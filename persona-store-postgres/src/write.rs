@@ -274,16 +274,30 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
         .into_iter()
         .map(|(key, slot)| (key, slot.written.into_iter()))
         .collect();
-    order
-        .iter()
-        .map(|key| {
-            written
-                .get_mut(key)
-                .and_then(Iterator::next)
-                .map(|planned| planned.record)
-                .ok_or_else(|| lost(key.0))
-        })
-        .collect()
+    let mut records = Vec::with_capacity(order.len());
+    let mut spent = Vec::with_capacity(order.len());
+    for key in &order {
+        let planned = written
+            .get_mut(key)
+            .and_then(Iterator::next)
+            .ok_or_else(|| lost(key.0))?;
+        records.push(planned.record);
+        spent.push(planned.history);
+    }
+    let count = spent.len();
+    drop_later(spent, count);
+    Ok(records)
+}
+
+/// Frees a large batch's leftovers (the history snapshots `plan` makes, the batch itself) on a
+/// blocking thread, so the caller gets its result without waiting for thousands of records to
+/// be deallocated. Small values are dropped in place.
+pub(crate) fn drop_later<T: Send + 'static>(value: T, records: usize) {
+    if records >= COPY_MIN_ROWS
+        && let Ok(runtime) = tokio::runtime::Handle::try_current()
+    {
+        runtime.spawn_blocking(move || drop(value));
+    }
 }
 
 fn sort_created(planned: &Planned) -> i64 {
