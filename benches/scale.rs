@@ -11,6 +11,7 @@
 //! JSON Lines and import it into a fresh in-process backend of the same kind, reporting throughput
 //! and peak resident memory). Criterion's own flags (`--bench`) are ignored.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use persona_core::attributes::Timestamp;
 use persona_core::attributes::psychographics::Trait;
 use persona_core::query::{Cursor, Direction, Facet, Filter, Position, Query, SortKey, SortValue};
 use persona_core::{Actor, MemoryStore, Namespace, Store, StoreExt, WriteMode};
+use persona_store_file::FileStore;
 use persona_testkit::fixtures::{self, Generator, PLACES};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -58,17 +60,67 @@ fn options() -> Options {
     options
 }
 
-/// Opens an empty store of `backend` in a fresh namespace.
-async fn open(backend: &str, namespace: &Namespace) -> Arc<dyn Store> {
-    match backend {
-        "memory" => Arc::new(MemoryStore::new().with_namespace(namespace.clone())),
-        other => panic!("unknown backend {other:?}"),
+/// A store under test and where its data lives, for measuring size and cleaning up.
+struct Opened {
+    store: Arc<dyn Store>,
+    dir: Option<PathBuf>,
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            std::fs::remove_dir_all(dir).ok();
+        }
     }
 }
 
+fn scratch_dir(namespace: &Namespace) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("persona-scale-{namespace}"));
+    std::fs::create_dir_all(&dir).expect("create scratch directory");
+    dir
+}
+
+/// Opens an empty store of `backend` in a fresh namespace.
+async fn open(backend: &str, namespace: &Namespace) -> Opened {
+    match backend {
+        "memory" => Opened {
+            store: Arc::new(MemoryStore::new().with_namespace(namespace.clone())),
+            dir: None,
+        },
+        "file" => {
+            let dir = scratch_dir(namespace);
+            // The file store's default namespace is the root itself, fr0g-ai-aip's layout.
+            let store = FileStore::open(&dir).expect("open file store");
+            Opened {
+                store: Arc::new(store),
+                dir: Some(dir),
+            }
+        }
+        other => panic!("unknown backend {other:?} (memory, file)"),
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|entry| match entry.metadata() {
+                    Ok(meta) if meta.is_dir() => dir_size(&entry.path()),
+                    Ok(meta) => meta.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// Human-readable size of the backend's storage, where it can be measured.
-async fn size(_backend: &str) -> String {
-    "n/a".into()
+async fn size(opened: &Opened) -> String {
+    match &opened.dir {
+        Some(dir) => format!("{:.1} MB on disk", dir_size(dir) as f64 / 1e6),
+        None => "n/a".into(),
+    }
 }
 
 const BASE_NANOS: i64 = 1_760_000_000_000_000_000;
@@ -88,7 +140,8 @@ async fn main() {
         persona_testkit::services::unique_suffix()
     ))
     .unwrap();
-    let store = open(&options.backend, &namespace).await;
+    let opened = open(&options.backend, &namespace).await;
+    let store = Arc::clone(&opened.store);
     let actor = Actor::new("scale");
     println!(
         "backend {} · {} identities · seed {} · batch {}",
@@ -131,7 +184,7 @@ async fn main() {
         "load            {:>10.0} identities/s ({:.1} s)   size {}",
         options.n as f64 / load.as_secs_f64(),
         load.as_secs_f64(),
-        size(&options.backend).await
+        size(&opened).await
     );
 
     let mut rng = StdRng::seed_from_u64(options.seed ^ 0x5eed);
@@ -192,7 +245,7 @@ async fn main() {
     let mut first_page = Latencies::new();
     let mut deep_page = Latencies::new();
     let deep = Cursor::encode(&Position {
-        namespace: namespace.clone(),
+        namespace: store.namespace().clone(),
         sort: SortKey::Created,
         direction: Direction::Asc,
         value: SortValue::Int(BASE_NANOS + (deep_rank as i64 - 1) * 1_000),
@@ -278,7 +331,8 @@ async fn main() {
         writer.finish().unwrap();
         let export = started.elapsed();
         let target_ns = Namespace::new(format!("{namespace}-import")).unwrap();
-        let target = open(&options.backend, &target_ns).await;
+        let target_opened = open(&options.backend, &target_ns).await;
+        let target = Arc::clone(&target_opened.store);
         let started = Instant::now();
         let reader = persona_core::jsonl::Reader::new(std::io::BufReader::new(
             std::fs::File::open(&path).unwrap(),

@@ -1,13 +1,21 @@
-//! Deterministic, realistic identities for the benchmarks.
+//! Deterministic, realistic identities for the benches.
 //!
-//! Built on [`persona_testkit::fixtures::Generator`] (seeded, every one of the eight attribute
-//! categories populated, plus current context and custom fields), so benches and the conformance
-//! suite measure and check the same kind of documents.
+//! The generator of `persona-testkit` fills all eight attribute categories (demographics,
+//! psychographics, life history, cultural/religious, political/social, health, preferences,
+//! behavioural tendencies) plus current context and custom fields, from a seed, so every run and
+//! every backend's bench sees the same documents.
 
-use persona_core::{Identity, PersonaId};
-use persona_testkit::fixtures::Generator;
+use persona_core::{Identity, Persona, PersonaId};
+pub use persona_testkit::fixtures::Generator;
 
-/// `n` identities of `persona_id` drawn from `seed`: the same documents on every run.
+/// The persona the bench identities belong to (a fixed id, so runs are comparable).
+pub fn persona() -> Persona {
+    let mut persona = persona_testkit::fixtures::persona("Bench panel");
+    persona.id = PersonaId::from("bench-persona");
+    persona
+}
+
+/// `n` identities of `persona_id` drawn from `seed`.
 pub fn identities(seed: u64, persona_id: &PersonaId, n: usize) -> Vec<Identity> {
     Generator::new(seed, persona_id.clone()).take(n).collect()
 }
@@ -37,9 +45,9 @@ mod tests {
 
     #[test]
     fn identities_are_deterministic_complete_and_valid() {
-        let persona = PersonaId::from("p-bench");
-        let a = identities(7, &persona, 50);
-        let b = identities(7, &persona, 50);
+        let persona = persona();
+        let a = identities(7, &persona.id, 50);
+        let b = identities(7, &persona.id, 50);
         assert_eq!(a, b);
         for identity in &a {
             assert_eq!(populated_categories(identity), 8);

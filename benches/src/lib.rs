@@ -1,8 +1,9 @@
-//! Shared pieces of the benchmarks: fixtures, latency statistics and process memory readings.
-
-pub mod fixtures;
+//! Shared pieces of the benchmarks: latency statistics, process memory readings and seeded
+//! fixtures.
 
 use std::time::Duration;
+
+pub mod fixtures;
 
 /// Latency samples with percentile summaries.
 #[derive(Debug, Default, Clone)]

@@ -1,16 +1,19 @@
 #![doc = include_str!("../README.md")]
 
+pub mod aliases;
 pub mod behavioral;
+pub mod category;
 pub mod cultural;
 pub mod demographics;
 pub mod health;
-mod interim;
+mod keywords;
 pub mod life_history;
 pub mod political;
 pub mod preferences;
 pub mod processor;
 pub mod psychographics;
 mod rich;
+mod text;
 pub mod timestamp;
 pub mod validate;
 pub mod vocab;

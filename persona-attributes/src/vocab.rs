@@ -268,3 +268,22 @@ impl FromStr for Gender {
         })
     }
 }
+
+impl Serialize for Gender {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Gender {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        // The error names the rule, not the value: a gender is personal data.
+        Gender::parse(&raw).ok_or_else(|| {
+            serde::de::Error::custom(
+                "expected a gender value or a self-description of 1 to 50 characters without \
+                 < > { } [ ]",
+            )
+        })
+    }
+}

@@ -121,5 +121,9 @@ fn fr0g_corpus_reads_and_validates_as_expected() {
         "validation summary changed; rerun with PERSONA_BLESS=1 if intended"
     );
     assert_eq!(proto_timestamps, 18);
+    assert_eq!(
+        violations.get("identity rich_attributes.demographics.education not_in_vocabulary"),
+        Some(&6)
+    );
     assert_eq!(missing_personas, 2);
 }

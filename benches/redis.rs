@@ -1,0 +1,266 @@
+//! Redis backend against a hand-written baseline doing the same work without the SDK: raw redis
+//! commands plus `serde_json` of the same typed `Identity`, on the same documents, in one run.
+//!
+//! Run: `cargo bench -p persona-benches --bench redis -- --warm-up-time 1 --measurement-time 3`
+//! (`TEST_REDIS_URL`, default `redis://127.0.0.1:6379/`). Skipped when Redis is unreachable.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use persona_benches::fixtures;
+use persona_core::store::WriteMode;
+use persona_core::{Actor, Identity, IdentityId, MemoryStore, StoreExt};
+use persona_store_redis::redis::aio::ConnectionManager;
+use persona_store_redis::redis::{self, AsyncCommands};
+use persona_store_redis::{CachedStore, RedisStore};
+use tokio::runtime::Runtime;
+
+const DOCS: usize = 1_000;
+const BULK: usize = 500;
+
+fn runtime() -> Runtime {
+    // One thread, as an application's request handler would await the store: no cross-thread
+    // wake-ups between the connection's driver task and the caller blur the comparison.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+async fn manager() -> Option<ConnectionManager> {
+    let url = persona_testkit::services::redis_url();
+    let client = redis::Client::open(url.as_str()).ok()?;
+    match ConnectionManager::new(client).await {
+        Ok(manager) => Some(manager),
+        Err(error) => {
+            println!("skipping: redis unreachable ({error})");
+            None
+        }
+    }
+}
+
+async fn clear(conn: &mut ConnectionManager, pattern: &str) {
+    let keys: Vec<String> = conn.keys(pattern).await.unwrap_or_default();
+    for chunk in keys.chunks(1_000) {
+        let _: () = conn.unlink(chunk).await.unwrap_or(());
+    }
+}
+
+fn fresh_ids(records: &[Identity], round: u64) -> Vec<Identity> {
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut r = r.clone();
+            r.id = IdentityId::from(format!("bulk-{round}-{i:05}"));
+            r
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = runtime();
+    let Some(mut raw) = rt.block_on(manager()) else {
+        return;
+    };
+    let actor = Actor::new("bench");
+    let persona = fixtures::persona();
+    let records = fixtures::identities(42, &persona.id, DOCS);
+    let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+
+    // --- setup: the same documents through the SDK and raw ---
+    let store = RedisStore::new(raw.clone())
+        .with_prefix("bench-sdk")
+        .expect("prefix");
+    let cached = CachedStore::new(MemoryStore::new(), raw.clone())
+        .with_prefix("bench-cache")
+        .expect("prefix");
+    rt.block_on(async {
+        clear(&mut raw, "{bench-*").await;
+        clear(&mut raw, "bench-raw:*").await;
+        store
+            .personas()
+            .upsert(&actor, persona.clone())
+            .await
+            .unwrap();
+        store
+            .identities()
+            .put_many(&actor, records.clone(), WriteMode::Upsert)
+            .await
+            .unwrap();
+        let mut pipe = redis::pipe();
+        for record in &records {
+            pipe.set(
+                format!("bench-raw:{}", record.id),
+                serde_json::to_vec(record).unwrap(),
+            )
+            .ignore();
+        }
+        let _: () = pipe.query_async(&mut raw).await.unwrap();
+        cached
+            .personas()
+            .upsert(&actor, persona.clone())
+            .await
+            .unwrap();
+        cached
+            .identities()
+            .put_many(&actor, records.clone(), WriteMode::Upsert)
+            .await
+            .unwrap();
+        for id in &ids {
+            cached.identities().get(id).await.unwrap();
+        }
+    });
+
+    // --- point get ---
+    // Each measured call is paired with an untimed call of its counterpart, so the SDK and the
+    // baseline run under the same load on this shared machine, in alternation.
+    let mut group = c.benchmark_group("redis/point_get");
+    group.throughput(Throughput::Elements(1));
+    let raw_get = |n: usize| {
+        let key = format!("bench-raw:{}", ids[n % DOCS]);
+        let mut conn = raw.clone();
+        async move {
+            let bytes: Vec<u8> = conn.get(key).await.unwrap();
+            black_box(serde_json::from_slice::<Identity>(&bytes).unwrap());
+        }
+    };
+    let store_get = |n: usize| {
+        let id = &ids[n % DOCS];
+        let store = &store;
+        async move {
+            black_box(store.identities().get(id).await.unwrap());
+        }
+    };
+    let cached_get = |n: usize| {
+        let id = &ids[n % DOCS];
+        let cached = &cached;
+        async move {
+            black_box(cached.identities().get(id).await.unwrap());
+        }
+    };
+    group.bench_function("raw_get_serde", |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for n in 0..iters as usize {
+                store_get(n + 1).await;
+                let started = Instant::now();
+                raw_get(n).await;
+                total += started.elapsed();
+            }
+            total
+        })
+    });
+    group.bench_function("redis_store_get", |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for n in 0..iters as usize {
+                raw_get(n + 1).await;
+                let started = Instant::now();
+                store_get(n).await;
+                total += started.elapsed();
+            }
+            total
+        })
+    });
+    group.bench_function("cached_store_get_memory_inside", |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for n in 0..iters as usize {
+                raw_get(n + 1).await;
+                let started = Instant::now();
+                cached_get(n).await;
+                total += started.elapsed();
+            }
+            total
+        })
+    });
+    let memory_inside = cached.inner().clone();
+    let mut n = 0usize;
+    group.bench_function("memory_store_get_uncached", |b| {
+        b.to_async(&rt).iter(|| {
+            n = (n + 1) % DOCS;
+            let id = &ids[n];
+            let memory = &memory_inside;
+            async move { black_box(memory.identities().get(id).await.unwrap()) }
+        })
+    });
+    group.finish();
+
+    // --- bulk insert: BULK identities per iteration, cleaned up outside the timing ---
+    let mut group = c.benchmark_group("redis/bulk_insert");
+    group.throughput(Throughput::Elements(BULK as u64));
+    group.sample_size(10);
+    let bulk = &records[..BULK];
+    let bulk_store = RedisStore::new(raw.clone())
+        .with_prefix("bench-bulk")
+        .expect("prefix");
+    // One round of each; each bench times its own and runs the other untimed, in alternation.
+    let raw_round = |round: u64| {
+        let mut conn = raw.clone();
+        async move {
+            let batch = fresh_ids(bulk, round);
+            let started = Instant::now();
+            let mut pipe = redis::pipe();
+            for record in &batch {
+                pipe.set(
+                    format!("bench-raw-bulk:{}", record.id),
+                    serde_json::to_vec(record).unwrap(),
+                )
+                .ignore();
+            }
+            let _: () = pipe.query_async(&mut conn).await.unwrap();
+            let elapsed = started.elapsed();
+            clear(&mut conn, "bench-raw-bulk:*").await;
+            elapsed
+        }
+    };
+    let store_round = |round: u64| {
+        let store = bulk_store.clone();
+        let actor = actor.clone();
+        let persona = persona.clone();
+        async move {
+            store.personas().upsert(&actor, persona).await.unwrap();
+            let batch = fresh_ids(bulk, round);
+            let started = Instant::now();
+            store
+                .identities()
+                .put_many(&actor, batch, WriteMode::Create)
+                .await
+                .unwrap();
+            let elapsed = started.elapsed();
+            store.clear_namespace().await.unwrap();
+            elapsed
+        }
+    };
+    group.bench_function(BenchmarkId::new("raw_pipelined_set_serde", BULK), |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for round in 0..iters {
+                store_round(round).await;
+                total += raw_round(round).await;
+            }
+            total
+        })
+    });
+    group.bench_function(BenchmarkId::new("redis_store_put_many", BULK), |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for round in 0..iters {
+                raw_round(round).await;
+                total += store_round(round).await;
+            }
+            total
+        })
+    });
+    group.finish();
+
+    rt.block_on(async {
+        clear(&mut raw, "{bench-*").await;
+        clear(&mut raw, "bench-raw:*").await;
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+
+mod cache;
+mod conn;
+mod error;
+mod index;
+mod keys;
+mod lua;
+mod query;
+mod store;
+
+pub use cache::CachedStore;
+pub use store::RedisStore;
+
+/// The Redis driver this crate is built on, re-exported so applications use the same version.
+pub use redis;

@@ -1,0 +1,255 @@
+//! `CachedStore` specifics: reads are served from Redis, writes invalidate, and an unreachable
+//! Redis degrades to the inner store without failing callers (logged once), never serving a value
+//! older than a write made through the handle.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use persona_core::{Actor, Kind, MemoryStore, Persona, Store, StoreExt};
+use persona_store_redis::CachedStore;
+use persona_store_redis::redis::AsyncCommands;
+use persona_testkit::services;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tracing::{Level, Metadata, Subscriber, span};
+
+fn actor() -> Actor {
+    Actor::new("tests")
+}
+
+/// Counts `tracing` events at WARN and INFO on the current thread.
+#[derive(Clone, Default)]
+struct Counter {
+    warnings: Arc<AtomicUsize>,
+    infos: Arc<AtomicUsize>,
+}
+
+impl Subscriber for Counter {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        if !event.metadata().target().starts_with("persona_store_redis") {
+            return;
+        }
+        match *event.metadata().level() {
+            Level::WARN => self.warnings.fetch_add(1, Ordering::SeqCst),
+            Level::INFO => self.infos.fetch_add(1, Ordering::SeqCst),
+            _ => 0,
+        };
+    }
+    fn enter(&self, _: &span::Id) {}
+    fn exit(&self, _: &span::Id) {}
+}
+
+fn redis_addr() -> SocketAddr {
+    let url = services::redis_url();
+    let rest = url.trim_start_matches("redis://");
+    let host = rest.split('/').next().unwrap_or("127.0.0.1:6379");
+    host.parse()
+        .unwrap_or_else(|_| "127.0.0.1:6379".parse().unwrap())
+}
+
+/// A TCP proxy to Redis that the test can cut and restore on the same port.
+struct Proxy {
+    addr: SocketAddr,
+    tasks: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(addr: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind(addr).await.expect("bind proxy");
+        let addr = listener.local_addr().unwrap();
+        let tasks: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let spawned = Arc::clone(&tasks);
+        let upstream = redis_addr();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let connection = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                spawned.lock().unwrap().push(connection);
+            }
+        });
+        tasks.lock().unwrap().push(accept);
+        Proxy { addr, tasks }
+    }
+
+    /// Closes the listener and every proxied connection.
+    async fn cut(&self) {
+        let tasks: Vec<_> = self.tasks.lock().unwrap().drain(..).collect();
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+async fn cache_key_exists(prefix: &str, id: &str) -> bool {
+    let mut raw = common::manager().await.unwrap();
+    raw.exists(format!("{{{prefix}:default}}:c:persona:{id}"))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn unreachable_redis_serves_from_inner_store_and_warns_once() {
+    let counter = Counter::default();
+    let _guard = tracing::subscriber::set_default(counter.clone());
+    // A port where nothing listens.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let store = CachedStore::connect(MemoryStore::new(), &format!("redis://127.0.0.1:{port}/"))
+        .unwrap()
+        .with_retry_after(Duration::from_millis(1));
+    let created = store
+        .personas()
+        .create(&actor(), Persona::new("Tutor", "maths", "You teach."))
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let found = store.personas().get(created.id.as_str()).await.unwrap();
+        assert_eq!(found, created);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut changed = created.clone();
+    changed.topic = "algebra".into();
+    let updated = store.personas().update(&actor(), changed).await.unwrap();
+    assert_eq!(
+        store.personas().get(created.id.as_str()).await.unwrap(),
+        updated
+    );
+    assert_eq!(
+        store
+            .personas()
+            .versions(created.id.as_str())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store.check_health().await.is_ok());
+    assert_eq!(
+        counter.warnings.load(Ordering::SeqCst),
+        1,
+        "one warning per outage"
+    );
+}
+
+#[tokio::test]
+async fn cache_outage_mid_test_never_serves_stale_values() {
+    let Some(_) = common::manager().await else {
+        return;
+    };
+    let counter = Counter::default();
+    let _guard = tracing::subscriber::set_default(counter.clone());
+    let proxy = Proxy::start("127.0.0.1:0".parse().unwrap()).await;
+    let prefix = format!("test-cut-{}", services::unique_suffix());
+    let store = CachedStore::connect(MemoryStore::new(), &format!("redis://{}/", proxy.addr))
+        .unwrap()
+        .with_prefix(&prefix)
+        .unwrap()
+        .with_retry_after(Duration::from_millis(20));
+    let created = store
+        .personas()
+        .create(&actor(), Persona::new("Tutor", "maths", "You teach."))
+        .await
+        .unwrap();
+    let id = created.id.to_string();
+    // Warm the cache, and prove the second read is a hit by changing the inner store behind the
+    // decorator's back: the cached value is still served.
+    assert_eq!(store.personas().get(&id).await.unwrap(), created);
+    assert!(cache_key_exists(&prefix, &id).await);
+    let mut behind = created.clone();
+    behind.topic = "written around the cache".into();
+    store
+        .inner()
+        .personas()
+        .update(&actor(), behind)
+        .await
+        .unwrap();
+    assert_eq!(store.personas().get(&id).await.unwrap().topic, "maths");
+
+    proxy.cut().await;
+    let current = store.inner().personas().get(&id).await.unwrap();
+    let mut changed = current.clone();
+    changed.topic = "geometry".into();
+    // The write succeeds although its invalidation cannot reach Redis...
+    let updated = store.personas().update(&actor(), changed).await.unwrap();
+    // ...and reads during the outage come from the inner store.
+    assert_eq!(store.personas().get(&id).await.unwrap(), updated);
+    assert_eq!(counter.warnings.load(Ordering::SeqCst), 1);
+
+    // Redis comes back (the stale "maths" value is still in it): the failed invalidation is
+    // replayed before the cache is used again.
+    let _back = Proxy::start(proxy.addr).await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    for _ in 0..3 {
+        let found = store.personas().get(&id).await.unwrap();
+        assert_eq!(found, updated);
+    }
+    assert!(cache_key_exists(&prefix, &id).await, "cache refilled");
+    assert_eq!(counter.warnings.load(Ordering::SeqCst), 1);
+    assert!(
+        counter.infos.load(Ordering::SeqCst) >= 1,
+        "recovery is logged"
+    );
+    store.clear_cache().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_invalidate_cached_reads() {
+    let Some(manager) = common::manager().await else {
+        return;
+    };
+    let prefix = format!("test-inv-{}", services::unique_suffix());
+    let store = CachedStore::new(MemoryStore::new(), manager)
+        .with_prefix(&prefix)
+        .unwrap();
+    let created = store
+        .personas()
+        .create(&actor(), Persona::new("A", "t", "p"))
+        .await
+        .unwrap();
+    let id = created.id.to_string();
+    assert_eq!(store.personas().get(&id).await.unwrap(), created);
+    assert_eq!(
+        store
+            .personas()
+            .at_version(&id, persona_core::Version(1))
+            .await
+            .unwrap(),
+        created
+    );
+    let mut changed = created.clone();
+    changed.name = "B".into();
+    let updated = store.personas().update(&actor(), changed).await.unwrap();
+    assert_eq!(store.personas().get(&id).await.unwrap(), updated);
+    assert_eq!(store.personas().versions(&id).await.unwrap().len(), 2);
+    store.personas().delete(&actor(), &id).await.unwrap();
+    assert!(store.personas().find(&id).await.unwrap().is_none());
+    store.purge(Kind::Persona, &id, &actor()).await.unwrap();
+    assert!(store.versions(Kind::Persona, &id).await.unwrap().is_empty());
+    assert!(
+        store
+            .version(Kind::Persona, &id, persona_core::Version(1))
+            .await
+            .unwrap()
+            .is_none(),
+        "a purged record's history is not served from the cache"
+    );
+    store.clear_cache().await.unwrap();
+}

@@ -1,0 +1,382 @@
+//! Redis-specific guarantees beyond the shared suite: exact equality with the reference evaluator
+//! on a larger data set (both page strategies of the planner), exact nanosecond time filters, and
+//! index consistency after concurrent writers.
+
+mod common;
+
+use std::collections::HashSet;
+
+use persona_core::attributes::Timestamp;
+use persona_core::attributes::psychographics::Trait;
+use persona_core::query::{Direction, Filter, IndexFields, Query, SortKey, evaluate};
+use persona_core::store::{Batch, WriteMode};
+use persona_core::{Actor, Identity, MemoryStore, Persona, Store, StoreExt};
+use persona_store_redis::RedisStore;
+use persona_store_redis::redis::AsyncCommands;
+use persona_testkit::fixtures::Generator;
+
+fn actor() -> Actor {
+    Actor::new("tests")
+}
+
+/// Every live identity of the store, read back through `list`.
+async fn all_identities(store: &RedisStore) -> Vec<Identity> {
+    use futures::TryStreamExt;
+    store
+        .identities()
+        .export()
+        .try_collect()
+        .await
+        .expect("export")
+}
+
+/// Pages through `query` on the store and through the reference evaluator on the same records,
+/// asserting every page (items and cursors) is identical.
+async fn assert_pages_match(store: &RedisStore, records: &[Identity], query: Query) {
+    let fields: Vec<IndexFields> = records.iter().map(IndexFields::of).collect();
+    let ns = store.namespace().clone();
+    let mut query = query;
+    let mut pages = 0;
+    loop {
+        let want = evaluate(&query, &ns, records.iter().zip(&fields)).expect("reference");
+        let got = store.query(&query).await.expect("query");
+        let want_ids: Vec<_> = want.items.iter().map(|i| i.id.as_str()).collect();
+        let got_ids: Vec<_> = got.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(got_ids, want_ids, "page {pages} of {query:?}");
+        assert_eq!(got.items, want.items);
+        assert_eq!(
+            got.next, want.next,
+            "cursor after page {pages} of {query:?}"
+        );
+        let count = store.count(&query.filter).await.expect("count");
+        let want_count = records
+            .iter()
+            .zip(&fields)
+            .filter(|(_, f)| persona_core::query::Matcher::new(&query.filter).matches(f))
+            .count() as u64;
+        assert_eq!(count, want_count, "count of {:?}", query.filter);
+        pages += 1;
+        match got.next {
+            Some(cursor) if pages < 12 => query.cursor = Some(cursor),
+            _ => break,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn large_data_set_matches_reference_for_every_plan() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let persona = store
+        .personas()
+        .create(&actor(), persona_testkit::fixtures::persona("Panel"))
+        .await
+        .unwrap();
+    let other = store
+        .personas()
+        .create(&actor(), persona_testkit::fixtures::persona("Other"))
+        .await
+        .unwrap();
+    let mut generator = Generator::new(11, persona.id.clone());
+    let mut second = Generator::new(12, other.id.clone());
+    let mut batch_records: Vec<Identity> = (0..500).map(|_| generator.identity()).collect();
+    batch_records.extend((0..100).map(|_| second.identity()));
+    // a few without attributes: missing age sorts as -1, no traits, no facets
+    for i in 0..20 {
+        let mut bare = Identity::new(persona.id.clone(), format!("Bare {i}"));
+        bare.id = format!("bare-{i:02}").into();
+        batch_records.push(bare);
+    }
+    store
+        .identities()
+        .put_many(&actor(), batch_records, WriteMode::Create)
+        .await
+        .unwrap();
+    let records = all_identities(&store).await;
+    assert_eq!(records.len(), 620);
+
+    let fields = records
+        .iter()
+        .map(IndexFields::of)
+        .find(|f| f.country.is_some() && f.tokens.len() > 1 && f.occupation.is_some())
+        .unwrap();
+    let country = fields.country.clone().unwrap();
+    let word = fields.tokens[0].clone();
+    let mut filters = vec![
+        Filter::default(),
+        Query::new().active(true).filter,
+        Query::new().active(false).filter,
+        Query::new().persona(other.id.clone()).filter,
+        Query::new().country(country.to_uppercase()).filter,
+        Query::new().text(word.clone()).filter,
+        Query::new()
+            .text(format!("{word} {}", fields.tokens[1]))
+            .filter,
+        Query::new().age(30..=45).filter,
+        Query::new().age(89..=90).active(true).filter,
+        Query::new()
+            .trait_range(Trait::Openness, 0.2..=0.6)
+            .trait_range(Trait::Neuroticism, 0.5..=1.0)
+            .filter,
+        Query::new()
+            .any_tag("urban")
+            .any_tag("early-adopter")
+            .filter,
+        Query::new().all_tag("urban").all_tag("parent").filter,
+        Query::new()
+            .created_between(Some(Timestamp::from_unix_nanos(fields.created_at)), None)
+            .filter,
+    ];
+    let genders = Filter {
+        genders: vec!["female".into(), "non-binary".into()],
+        occupations: vec![fields.occupation.clone().unwrap()],
+        ..Filter::default()
+    };
+    filters.push(genders);
+
+    for filter in filters {
+        for sort in [
+            SortKey::Created,
+            SortKey::Updated,
+            SortKey::Name,
+            SortKey::Age,
+        ] {
+            for direction in [Direction::Asc, Direction::Desc] {
+                for limit in [7, 250] {
+                    let query = Query {
+                        filter: filter.clone(),
+                        sort,
+                        direction,
+                        limit,
+                        cursor: None,
+                    };
+                    assert_pages_match(&store, &records, query).await;
+                }
+            }
+        }
+    }
+    store.clear_namespace().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn time_filters_and_sorts_are_exact_to_the_nanosecond() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    // 2^60 + k: an f64 score cannot tell these apart (its spacing there is 256 ns).
+    let base: i64 = 1 << 60;
+    let mut identities = Vec::new();
+    for k in 0..6i64 {
+        let mut identity = Identity::new(persona.id.clone(), format!("N{k}"));
+        identity.id = format!("id-{}", 5 - k).into();
+        identity.created_at = Some(Timestamp::from_unix_nanos(base + k / 2));
+        identities.push(identity);
+    }
+    store
+        .identities()
+        .put_many(&actor(), identities, WriteMode::Create)
+        .await
+        .unwrap();
+    assert_eq!(
+        (base + 1) as f64,
+        base as f64,
+        "an f64 score would lose the difference"
+    );
+
+    let window = Query::new().created_between(
+        Some(Timestamp::from_unix_nanos(base + 1)),
+        Some(Timestamp::from_unix_nanos(base + 2)),
+    );
+    let page = store.identities().query(&window).await.unwrap();
+    let mut ids: Vec<_> = page.items.iter().map(|i| i.id.to_string()).collect();
+    ids.sort();
+    assert_eq!(ids, ["id-2", "id-3"]);
+    let records = all_identities(&store).await;
+    for direction in [Direction::Asc, Direction::Desc] {
+        for limit in [1, 2, 4] {
+            let query = Query::new().sort(SortKey::Created, direction).limit(limit);
+            assert_pages_match(&store, &records, query).await;
+            let query = window
+                .clone()
+                .sort(SortKey::Created, direction)
+                .limit(limit);
+            assert_pages_match(&store, &records, query).await;
+        }
+    }
+    store.clear_namespace().await.unwrap();
+}
+
+/// Checks, with raw commands, that every index entry names a live record and every live identity
+/// is in the id index exactly once.
+async fn assert_indexes_consistent(store: &RedisStore, manager: &mut impl AsyncCommands) {
+    let base = format!("{{{}:default}}:", store.prefix());
+    let mut index_keys: Vec<String> = Vec::new();
+    for pattern in ["i:*", "n:*", "ids:identity"] {
+        let found: Vec<String> = manager
+            .keys(format!("{base}{pattern}"))
+            .await
+            .expect("keys");
+        index_keys.extend(found);
+    }
+    let live: HashSet<String> = all_identities(store)
+        .await
+        .into_iter()
+        .map(|i| i.id.to_string())
+        .collect();
+    for key in index_keys {
+        let kind: String = persona_store_redis::redis::cmd("TYPE")
+            .arg(&key)
+            .query_async(manager)
+            .await
+            .unwrap();
+        let members: Vec<String> = if kind == "set" {
+            manager.smembers(&key).await.unwrap()
+        } else {
+            manager.zrange(&key, 0, -1).await.unwrap()
+        };
+        for member in members {
+            assert!(live.contains(&member), "{key} names {member}, not live");
+        }
+    }
+    let count: u64 = manager.zcard(format!("{base}ids:identity")).await.unwrap();
+    assert_eq!(count, live.len() as u64);
+    for suffix in ["o:c", "o:u", "o:n", "o:a"] {
+        let n: u64 = manager.zcard(format!("{base}{suffix}")).await.unwrap();
+        assert_eq!(n, live.len() as u64, "{suffix}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_writers_never_leave_dangling_index_entries() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut raw = common::manager().await.unwrap();
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    let mut generator = Generator::new(5, persona.id.clone());
+    let seeds: Vec<Identity> = (0..40).map(|_| generator.identity()).collect();
+    store
+        .identities()
+        .put_many(&actor(), seeds.clone(), WriteMode::Create)
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for worker in 0..6u64 {
+        let store = store.clone();
+        let seeds = seeds.clone();
+        let persona_id = persona.id.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut generator = Generator::new(100 + worker, persona_id);
+            for round in 0..15usize {
+                let target = &seeds[(round * 7 + worker as usize) % seeds.len()];
+                let mut batch = Batch::new(Actor::new(format!("w{worker}")));
+                let mut fresh = generator.identity();
+                fresh.id = target.id.clone();
+                match round % 5 {
+                    0 | 1 => {
+                        batch.put(fresh, WriteMode::Upsert).unwrap();
+                    }
+                    2 => {
+                        batch.delete(persona_core::Kind::Identity, target.id.as_str(), None);
+                    }
+                    3 => {
+                        batch.restore(persona_core::Kind::Identity, target.id.as_str(), None);
+                    }
+                    _ => {
+                        let _ = store
+                            .purge(persona_core::Kind::Identity, target.id.as_str(), &actor())
+                            .await;
+                        batch.put(fresh, WriteMode::Create).unwrap();
+                    }
+                }
+                // conflicts, not-found and already-exists are expected between racing workers
+                let _ = store.apply(batch).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_indexes_consistent(&store, &mut raw).await;
+    // Agreement with the reference: the same live records give the same answers.
+    let records = all_identities(&store).await;
+    let memory = MemoryStore::new();
+    let fields: Vec<_> = records.iter().map(IndexFields::of).collect();
+    let query = Query::new()
+        .sort(SortKey::Name, Direction::Desc)
+        .limit(1000);
+    let want = evaluate(&query, memory.namespace(), records.iter().zip(&fields)).unwrap();
+    assert_eq!(store.query(&query).await.unwrap().items, want.items);
+    store.clear_namespace().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_batches_write_nothing_at_all() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut raw = common::manager().await.unwrap();
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    let pattern = format!("{{{}:default}}:*", store.prefix());
+    let mut before: Vec<String> = raw.keys(&pattern).await.unwrap();
+    before.sort();
+    let mut generator = Generator::new(9, persona.id.clone());
+    let mut batch = Batch::new(actor());
+    for _ in 0..10 {
+        batch.put(generator.identity(), WriteMode::Create).unwrap();
+    }
+    // the last op updates a missing record: the whole batch must fail
+    batch
+        .put(
+            generator.identity(),
+            WriteMode::Update(persona_core::Version(3)),
+        )
+        .unwrap();
+    assert!(store.apply(batch).await.is_err());
+    let mut after: Vec<String> = raw.keys(&pattern).await.unwrap();
+    after.sort();
+    assert_eq!(before, after, "a failed batch left keys behind");
+    store.clear_namespace().await.unwrap();
+    let left: Vec<String> = raw.keys(&pattern).await.unwrap();
+    assert!(left.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prefixes_and_namespaces_keep_apart() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let other_prefix = store
+        .clone()
+        .with_prefix(&format!("{}-b", store.prefix()))
+        .unwrap();
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    assert!(
+        other_prefix
+            .personas()
+            .find(persona.id.as_str())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.clone().with_prefix("bad{prefix").is_err());
+    store.clear_namespace().await.unwrap();
+}
