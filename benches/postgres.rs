@@ -8,8 +8,9 @@
 //! schema dropped at the end; prints `skipping: …` and exits when the server is unreachable.
 //!
 //! - `bulk_insert_10k`: 10,000 identities in one batch (`put_many`, create mode) into empty
-//!   tables, against one `INSERT … SELECT FROM UNNEST` of the same documents (serialised with
-//!   serde_json) into an `(id, doc jsonb)` table with the same lz4 compression.
+//!   tables, against the same documents (serialised with serde_json) written by hand into an
+//!   `(id, doc jsonb)` table with the same lz4 compression, once with one
+//!   `INSERT … SELECT FROM UNNEST` and once with a binary `COPY`, each in one transaction.
 //! - `point_get`: one identity by id (`identities().find`), against `SELECT doc … WHERE id = $1`
 //!   plus `serde_json::from_slice::<Identity>`, over 10,000 rows.
 //! - `filtered_query_100k`: age 30–45, country US, openness ≥ 0.6, limit 50, over 100,000
@@ -138,6 +139,33 @@ async fn raw_insert(pool: &PgPool, sql: &'static str, identities: &[Identity]) {
     tx.commit().await.expect("commit");
 }
 
+/// The same documents through binary `COPY` (id as text, doc as jsonb: version byte + JSON).
+async fn raw_copy(pool: &PgPool, statement: &str, identities: &[Identity]) {
+    let mut tx = pool.begin().await.expect("begin");
+    let mut copy = tx.copy_in_raw(statement).await.expect("copy in");
+    let mut data = Vec::with_capacity(1 << 20);
+    data.extend_from_slice(b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0");
+    for identity in identities {
+        let id = identity.id.as_str().as_bytes();
+        let doc = serde_json::to_vec(identity).expect("serialise");
+        data.extend_from_slice(&2i16.to_be_bytes());
+        data.extend_from_slice(&(id.len() as i32).to_be_bytes());
+        data.extend_from_slice(id);
+        data.extend_from_slice(&(doc.len() as i32 + 1).to_be_bytes());
+        data.push(1);
+        data.extend_from_slice(&doc);
+        if data.len() >= 256 * 1024 {
+            copy.send(std::mem::take(&mut data))
+                .await
+                .expect("copy data");
+        }
+    }
+    data.extend_from_slice(&(-1i16).to_be_bytes());
+    copy.send(data).await.expect("copy data");
+    copy.finish().await.expect("copy finish");
+    tx.commit().await.expect("commit");
+}
+
 fn bulk_insert(c: &mut Criterion, bench: &Bench) {
     let raw_sql: &'static str = String::leak(format!(
         "INSERT INTO {}.raw (id, doc) SELECT u.id, u.doc::jsonb \
@@ -177,6 +205,25 @@ fn bulk_insert(c: &mut Criterion, bench: &Bench) {
                 total += bench.rt.block_on(async {
                     let started = Instant::now();
                     raw_insert(&bench.pool, raw_sql, &identities).await;
+                    started.elapsed()
+                });
+            }
+            total
+        });
+    });
+    let copy_sql = format!(
+        "COPY {}.raw (id, doc) FROM STDIN (FORMAT binary)",
+        bench.schema
+    );
+    group.bench_function("raw_copy", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                bench.truncate();
+                let identities = bench.seed(&bench.store, 10_000);
+                total += bench.rt.block_on(async {
+                    let started = Instant::now();
+                    raw_copy(&bench.pool, &copy_sql, &identities).await;
                     started.elapsed()
                 });
             }

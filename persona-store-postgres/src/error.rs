@@ -32,6 +32,11 @@ pub(crate) enum PgError {
         source: serde_json::Error,
     },
 
+    /// A value PostgreSQL cannot hold in `text` or `jsonb` (U+0000), refused before sending it,
+    /// so no driver error echoes the value.
+    #[error("{what} contains U+0000, which PostgreSQL cannot store")]
+    Unstorable { what: &'static str },
+
     /// A stored value is outside the range the SDK writes (a foreign or damaged row).
     #[error("stored {what} is out of range")]
     OutOfRange { what: &'static str },
@@ -101,7 +106,9 @@ impl From<PgError> for Error {
             PgError::Sql(source) => from_sql(source),
             PgError::Migrate(sqlx::migrate::MigrateError::Execute(source)) => from_sql(source),
             err @ PgError::Migrate(_) => Error::backend(BACKEND, false, err),
-            err @ PgError::NotMigrated { .. } => Error::backend(BACKEND, false, err),
+            err @ (PgError::NotMigrated { .. } | PgError::Unstorable { .. }) => {
+                Error::backend(BACKEND, false, err)
+            }
             err @ (PgError::Document { .. } | PgError::OutOfRange { .. }) => {
                 let detail = err.to_string();
                 Error::corrupt(BACKEND, detail, Some(Box::new(err)))

@@ -18,7 +18,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::{Postgres, Row, Transaction};
 
 use crate::copy::CopyData;
-use crate::error::BACKEND;
+use crate::error::{BACKEND, PgError};
 use crate::read::{bind_version, document};
 use crate::sql;
 use crate::sql::JsonbBytes;
@@ -70,6 +70,9 @@ type Key<'a> = (Kind, &'a str);
 pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<AnyRecord>> {
     if batch.is_empty() {
         return Ok(Vec::new());
+    }
+    if batch.actor().as_str().contains('\0') {
+        return Err(PgError::Unstorable { what: "the actor" }.into());
     }
     let now = Timestamp::now();
     // Which targets to read: every key whose first op is not a create.
@@ -459,10 +462,7 @@ fn encode_row(
     planned: &Planned,
 ) -> Result<()> {
     let meta = planned.record.meta();
-    let doc = planned
-        .record
-        .to_json()
-        .map_err(|err| Error::backend(BACKEND, false, err))?;
+    let doc = document_bytes(&planned.record)?;
     let identity = planned.record.as_identity();
     data.row(if identity.is_some() { 28 } else { 9 });
     data.text(ns);
@@ -502,10 +502,27 @@ fn encode_row(
     Ok(())
 }
 
-fn json(record: &AnyRecord) -> Result<String> {
+/// True when JSON text holds an escaped U+0000 (`\u0000` after an odd run of backslashes).
+fn has_nul_escape(json: &[u8]) -> bool {
+    json.windows(6).enumerate().any(|(at, window)| {
+        window == b"\\u0000"
+            && json[..at].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
+}
+
+/// The record's JSON document, refusing what PostgreSQL cannot store.
+fn document_bytes(record: &AnyRecord) -> Result<Vec<u8>> {
     let bytes = record
         .to_json()
         .map_err(|err| Error::backend(BACKEND, false, err))?;
+    if has_nul_escape(&bytes) {
+        return Err(PgError::Unstorable { what: "a record" }.into());
+    }
+    Ok(bytes)
+}
+
+fn json(record: &AnyRecord) -> Result<String> {
+    let bytes = document_bytes(record)?;
     // serde_json writes UTF-8.
     String::from_utf8(bytes).map_err(|err| Error::backend(BACKEND, false, err))
 }
@@ -775,4 +792,17 @@ pub(crate) async fn purge(
         purged_at: now,
         actor: actor.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_nul_escape;
+
+    #[test]
+    fn nul_escapes_are_found_and_escaped_backslashes_are_not() {
+        assert!(has_nul_escape(br#"{"a":"x\u0000"}"#));
+        assert!(has_nul_escape(br#"{"a":"\\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a":"\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a":"u0000"}"#));
+    }
 }

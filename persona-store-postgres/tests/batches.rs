@@ -180,3 +180,32 @@ async fn batch_outcomes_match_the_reference_store() {
         assert_eq!(state(&store).await, state(&memory).await, "scenario {n}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_characters_are_refused_without_echoing_the_value() {
+    let Some(store) = common::scratch().await else {
+        return;
+    };
+    let mut batch = Batch::new(Actor::new("t"));
+    batch
+        .put(
+            Persona::new("secret\0name", "topic", "prompt"),
+            WriteMode::Create,
+        )
+        .unwrap();
+    let err = store.apply(batch).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Backend {
+                retryable: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!format!("{err:?}").contains("secret"), "{err:?}");
+    let (audit, kinds) = state(&store).await;
+    assert_eq!(audit, 0);
+    assert!(kinds.iter().all(Vec::is_empty));
+}
