@@ -4,6 +4,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use persona_core::query::{Facet, FacetCounts, Filter, ListRequest, Page, Query};
@@ -11,6 +13,7 @@ use persona_core::{
     Actor, AnyRecord, AuditEntry, AuditQuery, Batch, Capabilities, Health, HistoryEntry, Identity,
     Kind, Namespace, Result, Store, Tombstone, Version, VersionInfo,
 };
+use persona_store_postgres::sqlx::Connection;
 use persona_store_postgres::sqlx::postgres::PgPoolOptions;
 use persona_store_postgres::{PostgresStore, sqlx};
 use persona_testkit::services;
@@ -20,18 +23,42 @@ pub fn schema_name() -> String {
     format!("persona_t_{}", services::unique_suffix())
 }
 
+/// Set once the server was found unreachable, so later tests skip at once.
+static UNREACHABLE: AtomicBool = AtomicBool::new(false);
+
 /// A small pool on the test server, or `None` (after printing `skipping: …`) when it is
 /// unreachable; panics instead when `TEST_REQUIRE_SERVICES=1`.
 pub async fn pool() -> Option<sqlx::PgPool> {
     let url = services::postgres_url();
+    let service = format!("PostgreSQL at {url}");
+    if UNREACHABLE.load(Ordering::Relaxed) {
+        return services::unreachable(&service, "an earlier test could not connect");
+    }
+    // One direct connection first: a refused connection fails at once, where a pool would keep
+    // retrying until its acquire timeout.
+    let probe =
+        tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&url)).await;
+    match probe {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+        }
+        Ok(Err(err)) => {
+            UNREACHABLE.store(true, Ordering::Relaxed);
+            return services::unreachable(&service, err);
+        }
+        Err(elapsed) => {
+            UNREACHABLE.store(true, Ordering::Relaxed);
+            return services::unreachable(&service, elapsed);
+        }
+    }
     let connected = PgPoolOptions::new()
         .max_connections(4)
-        .acquire_timeout(std::time::Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
         .connect(&url)
         .await;
     match connected {
         Ok(pool) => Some(pool),
-        Err(err) => services::unreachable(&format!("PostgreSQL at {url}"), err),
+        Err(err) => services::unreachable(&service, err),
     }
 }
 
