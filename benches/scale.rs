@@ -22,6 +22,7 @@ use persona_core::attributes::psychographics::Trait;
 use persona_core::query::{Cursor, Direction, Facet, Filter, Position, Query, SortKey, SortValue};
 use persona_core::{Actor, MemoryStore, Namespace, Store, StoreExt, WriteMode};
 use persona_store_file::FileStore;
+use persona_store_sqlite::SqliteStore;
 use persona_testkit::fixtures::{self, Generator, PLACES};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -96,7 +97,15 @@ async fn open(backend: &str, namespace: &Namespace) -> Opened {
                 dir: Some(dir),
             }
         }
-        other => panic!("unknown backend {other:?} (memory, file)"),
+        "sqlite" => {
+            let dir = scratch_dir(namespace);
+            let store = SqliteStore::open(dir.join("scale.db")).expect("open SQLite store");
+            Opened {
+                store: Arc::new(store.with_namespace(namespace.clone())),
+                dir: Some(dir),
+            }
+        }
+        other => panic!("unknown backend {other:?} (memory, file, sqlite)"),
     }
 }
 

@@ -1,19 +1,26 @@
-//! The persona SDK in one page: store personas and identities, see validation, query with a
-//! cursor, analyse an identity, and read its history.
+//! The persona SDK in one page, on the embedded default store (SQLite, no server): store personas
+//! and identities, see validation, query with a cursor, analyse an identity, and read its history.
 //!
 //! Run with `cargo run --example quickstart`.
 
 use persona_core::attributes::demographics::{Demographics, Education, Location};
 use persona_core::attributes::{AnalysisContext, Gender, Vocab};
 use persona_core::query::{Direction, Query, SortKey};
-use persona_core::{Actor, Identity, MemoryStore, Persona, StoreExt, Version, WriteMode};
+use persona_core::{Actor, Identity, Persona, StoreExt, Version, WriteMode};
+use persona_store_sqlite::SqliteStore;
 use persona_testkit::fixtures::Generator;
 
 type Error = Box<dyn std::error::Error>;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let store = MemoryStore::new();
+    // One file holds everything: records, history, audit. Start from a fresh one each run.
+    let path = std::env::temp_dir().join("persona-quickstart.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let store = SqliteStore::open(&path)?;
+    println!("opened {}", path.display());
     let me = Actor::new("quickstart");
 
     // A persona: the role. Identities: concrete people who embody it.

@@ -101,8 +101,3 @@ macro_rules! conformance_tests {
         )+
     };
 }
-
-/// The workspace README's examples, compiled and run as doctests.
-#[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
-pub struct RootReadme;

@@ -1,0 +1,211 @@
+//! Batches whose outcome depends on op order and on rows the store does not read up front
+//! (creates): the same error as the reference store, and nothing written.
+
+mod common;
+
+use persona_core::{
+    Actor, Batch, Error, Identity, Kind, MemoryStore, Persona, Store, Version, WriteMode,
+};
+
+fn persona(id: &str) -> Persona {
+    let mut persona = Persona::new("P", "topic", "prompt");
+    persona.id = id.into();
+    persona
+}
+
+fn identity(id: &str, persona: &str) -> Identity {
+    let mut identity = Identity::new(persona.into(), "Ann");
+    identity.id = id.into();
+    identity
+}
+
+/// Identifies an outcome: the error variant with its kind and id, or success.
+fn outcome(result: &Result<Vec<persona_core::AnyRecord>, Error>) -> String {
+    match result {
+        Ok(records) => format!("ok {}", records.len()),
+        Err(Error::AlreadyExists { kind, id }) => format!("exists {kind} {id}"),
+        Err(Error::NotFound { kind, id }) => format!("not found {kind} {id}"),
+        Err(Error::VersionConflict { kind, id, .. }) => format!("conflict {kind} {id}"),
+        Err(Error::Invalid(report)) => format!("invalid {report}"),
+        Err(other) => format!("other {other:?}"),
+    }
+}
+
+async fn seed(store: &impl Store) {
+    let mut batch = Batch::new(Actor::new("seed"));
+    batch.put(persona("p1"), WriteMode::Create).unwrap();
+    batch.put(persona("p2"), WriteMode::Create).unwrap();
+    batch.put(identity("i1", "p1"), WriteMode::Create).unwrap();
+    batch.delete(Kind::Persona, "p2", None);
+    store.apply(batch).await.unwrap();
+}
+
+fn scenarios() -> Vec<Batch> {
+    let actor = Actor::new("t");
+    let mut out = Vec::new();
+    // A referenced persona that exists, then a create of that persona: the create fails.
+    let mut b = Batch::new(actor.clone());
+    b.put(identity("i2", "p1"), WriteMode::Create).unwrap();
+    b.put(persona("p1"), WriteMode::Create).unwrap();
+    out.push(b);
+    // A create of a taken id before a stale update: the create's error comes first.
+    let mut b = Batch::new(actor.clone());
+    b.put(identity("i1", "p1"), WriteMode::Create).unwrap();
+    b.put(identity("i1", "p1"), WriteMode::Update(Version(9)))
+        .unwrap();
+    out.push(b);
+    let mut b = Batch::new(actor.clone());
+    b.put(persona("p3"), WriteMode::Create).unwrap();
+    b.put(identity("i1", "p1"), WriteMode::Create).unwrap();
+    b.put(identity("i9", "missing"), WriteMode::Create).unwrap();
+    out.push(b);
+    // A stale update before a taken create: the update's error comes first.
+    let mut b = Batch::new(actor.clone());
+    b.put(identity("i1", "p1"), WriteMode::Update(Version(9)))
+        .unwrap();
+    b.put(persona("p1"), WriteMode::Create).unwrap();
+    out.push(b);
+    // Creating a soft-deleted persona's id fails; referencing it fails too.
+    let mut b = Batch::new(actor.clone());
+    b.put(identity("i3", "p2"), WriteMode::Create).unwrap();
+    out.push(b);
+    let mut b = Batch::new(actor.clone());
+    b.put(persona("p2"), WriteMode::Create).unwrap();
+    out.push(b);
+    // Create, update and delete of a new id in one batch, then a later create of it.
+    let mut b = Batch::new(actor.clone());
+    b.put(persona("p4"), WriteMode::Create).unwrap();
+    b.put(identity("i4", "p4"), WriteMode::Create).unwrap();
+    b.put(identity("i4", "p4"), WriteMode::Update(Version(1)))
+        .unwrap();
+    b.delete(Kind::Identity, "i4", Some(Version(2)));
+    b.restore(Kind::Identity, "i4", None);
+    out.push(b);
+    let mut b = Batch::new(actor.clone());
+    b.put(identity("i4", "p4"), WriteMode::Create).unwrap();
+    out.push(b);
+    // Large batches (binary COPY): a taken id in the middle, and a taken id of another kind
+    // after it.
+    let mut b = Batch::new(actor.clone());
+    for n in 0..100 {
+        let id = if n == 60 {
+            "i1".to_owned()
+        } else {
+            format!("c{n:03}")
+        };
+        b.put(identity(&id, "p1"), WriteMode::Create).unwrap();
+    }
+    b.put(persona("p1"), WriteMode::Create).unwrap();
+    out.push(b);
+    let mut b = Batch::new(actor.clone());
+    b.put(persona("p1"), WriteMode::Create).unwrap();
+    for n in 0..100 {
+        b.put(identity(&format!("d{n:03}"), "p1"), WriteMode::Create)
+            .unwrap();
+    }
+    out.push(b);
+    let mut b = Batch::new(actor.clone());
+    for n in 0..100 {
+        b.put(identity(&format!("e{n:03}"), "p1"), WriteMode::Create)
+            .unwrap();
+    }
+    b.put(identity("e050", "p1"), WriteMode::Update(Version(1)))
+        .unwrap();
+    out.push(b);
+    // Restoring the deleted persona makes it usable in the same batch.
+    let mut b = Batch::new(actor);
+    b.restore(Kind::Persona, "p2", None);
+    b.put(identity("i5", "p2"), WriteMode::Upsert).unwrap();
+    out.push(b);
+    out
+}
+
+/// Audit length and every live record's id and version, per kind.
+async fn state(store: &dyn Store) -> (usize, Vec<Vec<(String, Version)>>) {
+    let audit = store.audit(&Default::default()).await.unwrap().len();
+    let mut kinds = Vec::new();
+    for kind in Kind::ALL {
+        let page = store
+            .list(kind, &persona_core::ListRequest::first(100))
+            .await
+            .unwrap();
+        kinds.push(
+            page.items
+                .iter()
+                .map(|r| (r.id_str().to_owned(), r.version()))
+                .collect(),
+        );
+    }
+    (audit, kinds)
+}
+
+const EXPECTED: [&str; 12] = [
+    "exists persona p1",
+    "exists identity i1",
+    "exists identity i1",
+    "conflict identity i1",
+    "invalid",
+    "exists persona p2",
+    "ok 5",
+    "exists identity i4",
+    "exists identity i1",
+    "exists persona p1",
+    "ok 101",
+    "ok 2",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_outcomes_match_the_reference_store() {
+    let Some(store) = common::scratch().await else {
+        return;
+    };
+    let memory = MemoryStore::new();
+    seed(&store).await;
+    seed(&memory).await;
+    for (n, batch) in scenarios().into_iter().enumerate() {
+        let expected = memory.apply(batch.clone()).await;
+        let got = store.apply(batch).await;
+        assert_eq!(outcome(&got), outcome(&expected), "scenario {n}");
+        assert!(
+            outcome(&got).starts_with(EXPECTED[n]),
+            "scenario {n}: {}",
+            outcome(&got)
+        );
+        if let (Ok(got), Ok(expected)) = (&got, &expected) {
+            for (g, e) in got.iter().zip(expected) {
+                assert_eq!(g.id_str(), e.id_str());
+                assert_eq!(g.version(), e.version());
+            }
+        }
+        assert_eq!(state(&store).await, state(&memory).await, "scenario {n}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nul_characters_are_refused_without_echoing_the_value() {
+    let Some(store) = common::scratch().await else {
+        return;
+    };
+    let mut batch = Batch::new(Actor::new("t"));
+    batch
+        .put(
+            Persona::new("secret\0name", "topic", "prompt"),
+            WriteMode::Create,
+        )
+        .unwrap();
+    let err = store.apply(batch).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Backend {
+                retryable: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!format!("{err:?}").contains("secret"), "{err:?}");
+    let (audit, kinds) = state(&store).await;
+    assert_eq!(audit, 0);
+    assert!(kinds.iter().all(Vec::is_empty));
+}
