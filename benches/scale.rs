@@ -4,6 +4,8 @@
 //! ```sh
 //! cargo bench -p persona-benches --bench scale -- --backend memory --n 100000
 //! cargo bench -p persona-benches --bench scale -- --backend sqlite --n 1000000
+//! cargo bench -p persona-benches --bench scale -- --backend postgres --n 1000000  # TEST_POSTGRES_URL
+//! cargo bench -p persona-benches --bench scale -- --backend redis --n 1000000     # TEST_REDIS_URL
 //! ```
 //!
 //! Options: `--backend NAME` (see `open` below), `--n COUNT`, `--seed S`, `--batch B`,
@@ -22,8 +24,11 @@ use persona_core::attributes::psychographics::Trait;
 use persona_core::query::{Cursor, Direction, Facet, Filter, Position, Query, SortKey, SortValue};
 use persona_core::{Actor, MemoryStore, Namespace, Store, StoreExt, WriteMode};
 use persona_store_file::FileStore;
+use persona_store_postgres::{PostgresOptions, PostgresStore, sqlx};
+use persona_store_redis::RedisStore;
 use persona_store_sqlite::SqliteStore;
 use persona_testkit::fixtures::{self, Generator, PLACES};
+use persona_testkit::services;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -65,12 +70,30 @@ fn options() -> Options {
 struct Opened {
     store: Arc<dyn Store>,
     dir: Option<PathBuf>,
+    postgres: Option<PostgresStore>,
+    redis: Option<RedisStore>,
 }
 
-impl Drop for Opened {
-    fn drop(&mut self) {
+impl Opened {
+    fn local(store: Arc<dyn Store>, dir: Option<PathBuf>) -> Self {
+        Opened {
+            store,
+            dir,
+            postgres: None,
+            redis: None,
+        }
+    }
+
+    /// Removes what the run stored (scratch directory, schema, keys).
+    async fn clean_up(self) {
         if let Some(dir) = &self.dir {
             std::fs::remove_dir_all(dir).ok();
+        }
+        if let Some(postgres) = &self.postgres {
+            postgres.drop_schema().await.ok();
+        }
+        if let Some(redis) = &self.redis {
+            redis.clear_namespace().await.ok();
         }
     }
 }
@@ -84,28 +107,51 @@ fn scratch_dir(namespace: &Namespace) -> PathBuf {
 /// Opens an empty store of `backend` in a fresh namespace.
 async fn open(backend: &str, namespace: &Namespace) -> Opened {
     match backend {
-        "memory" => Opened {
-            store: Arc::new(MemoryStore::new().with_namespace(namespace.clone())),
-            dir: None,
-        },
+        "memory" => Opened::local(
+            Arc::new(MemoryStore::new().with_namespace(namespace.clone())),
+            None,
+        ),
         "file" => {
             let dir = scratch_dir(namespace);
             // The file store's default namespace is the root itself, fr0g-ai-aip's layout.
             let store = FileStore::open(&dir).expect("open file store");
-            Opened {
-                store: Arc::new(store),
-                dir: Some(dir),
-            }
+            Opened::local(Arc::new(store), Some(dir))
         }
         "sqlite" => {
             let dir = scratch_dir(namespace);
             let store = SqliteStore::open(dir.join("scale.db")).expect("open SQLite store");
+            Opened::local(Arc::new(store.with_namespace(namespace.clone())), Some(dir))
+        }
+        "postgres" => {
+            let schema = format!("persona_{}", namespace.as_str().replace('-', "_"));
+            let options = PostgresOptions::new()
+                .schema(schema)
+                .namespace(namespace.clone());
+            let store = PostgresStore::connect_with(&services::postgres_url(), options)
+                .await
+                .expect("connect to PostgreSQL (TEST_POSTGRES_URL)");
             Opened {
-                store: Arc::new(store.with_namespace(namespace.clone())),
-                dir: Some(dir),
+                store: Arc::new(store.clone()),
+                dir: None,
+                postgres: Some(store),
+                redis: None,
             }
         }
-        other => panic!("unknown backend {other:?} (memory, file, sqlite)"),
+        "redis" => {
+            let store = RedisStore::connect(&services::redis_url())
+                .await
+                .expect("connect to Redis (TEST_REDIS_URL)")
+                .with_prefix("persona-scale")
+                .expect("valid prefix")
+                .with_namespace(namespace.clone());
+            Opened {
+                store: Arc::new(store.clone()),
+                dir: None,
+                postgres: None,
+                redis: Some(store),
+            }
+        }
+        other => panic!("unknown backend {other:?} (memory, file, sqlite, postgres, redis)"),
     }
 }
 
@@ -126,10 +172,29 @@ fn dir_size(dir: &Path) -> u64 {
 
 /// Human-readable size of the backend's storage, where it can be measured.
 async fn size(opened: &Opened) -> String {
-    match &opened.dir {
-        Some(dir) => format!("{:.1} MB on disk", dir_size(dir) as f64 / 1e6),
-        None => "n/a".into(),
+    if let Some(dir) = &opened.dir {
+        return format!("{:.1} MB on disk", dir_size(dir) as f64 / 1e6);
     }
+    if let Some(postgres) = &opened.postgres {
+        let sql = "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c \
+                   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'";
+        let schema = format!(
+            "persona_{}",
+            postgres.namespace().as_str().replace('-', "_")
+        );
+        let bytes: Option<i64> = sqlx::query_scalar(sql)
+            .bind(schema)
+            .fetch_one(postgres.pool())
+            .await
+            .ok();
+        return bytes.map_or("n/a".into(), |b| {
+            format!(
+                "{:.1} MB in PostgreSQL (tables, indexes, TOAST)",
+                b as f64 / 1e6
+            )
+        });
+    }
+    "n/a".into()
 }
 
 const BASE_NANOS: i64 = 1_760_000_000_000_000_000;
@@ -358,6 +423,7 @@ async fn main() {
             .unwrap();
         let import = started.elapsed();
         std::fs::remove_file(&path).ok();
+        target_opened.clean_up().await;
         println!(
             "export jsonl    {:>10.0} records/s ({exported} records)",
             exported as f64 / export.as_secs_f64()
