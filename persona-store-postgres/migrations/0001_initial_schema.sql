@@ -127,15 +127,15 @@ CREATE TABLE counters (
     audit_seq   bigint NOT NULL
 );
 
--- lz4 roughly halves the CPU Postgres spends compressing documents. Servers built without lz4
--- keep the default (pglz).
+-- lz4 roughly halves the CPU Postgres spends compressing documents. Servers built without lz4,
+-- and servers before 14 (no SET COMPRESSION), keep their default (pglz).
 DO $$
 BEGIN
     ALTER TABLE personas ALTER COLUMN doc SET COMPRESSION lz4;
     ALTER TABLE groups ALTER COLUMN doc SET COMPRESSION lz4;
     ALTER TABLE identities ALTER COLUMN doc SET COMPRESSION lz4;
     ALTER TABLE history ALTER COLUMN doc SET COMPRESSION lz4;
-EXCEPTION WHEN feature_not_supported THEN
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
     NULL;
 END
 $$;
