@@ -35,6 +35,18 @@ pub(crate) fn record(kind: Kind, id: &str) -> String {
     format!("r:{}:{id}", kind.as_str())
 }
 
+/// `base` followed by [`record`], in one allocation (point reads are latency-bound).
+pub(crate) fn record_key(base: &str, kind: Kind, id: &str) -> String {
+    let kind = kind.as_str();
+    let mut key = String::with_capacity(base.len() + 3 + kind.len() + id.len());
+    key.push_str(base);
+    key.push_str("r:");
+    key.push_str(kind);
+    key.push(':');
+    key.push_str(id);
+    key
+}
+
 /// The history hash: version → full history entry, for every version but the current one (whose
 /// entry is the record hash's `v` and document).
 pub(crate) fn history(kind: Kind, id: &str) -> String {
@@ -167,5 +179,9 @@ mod tests {
         assert!(!valid_prefix(""));
         assert!(!valid_prefix("a b"));
         assert_eq!(base("p", "ns"), "{p:ns}:");
+        assert_eq!(
+            record_key("{p:ns}:", Kind::Identity, "x-1"),
+            format!("{{p:ns}}:{}", record(Kind::Identity, "x-1"))
+        );
     }
 }

@@ -171,6 +171,10 @@ impl RedisStore {
         format!("{}{suffix}", self.base)
     }
 
+    fn record_key(&self, kind: Kind, id: &str) -> String {
+        keys::record_key(&self.base, kind, id)
+    }
+
     fn conn(&self) -> Conn {
         self.conn.clone()
     }
@@ -179,7 +183,7 @@ impl RedisStore {
         let mut pipe = redis::pipe();
         for (kind, id) in keys {
             pipe.cmd("HMGET")
-                .arg(self.key(&keys::record(*kind, id)))
+                .arg(self.record_key(*kind, id))
                 .arg("d")
                 .arg("z")
                 .arg("s");
@@ -729,7 +733,7 @@ impl Store for RedisStore {
     async fn get(&self, kind: Kind, id: &str) -> Result<Option<AnyRecord>> {
         // Only a live record has a `d` field.
         let doc: Option<Vec<u8>> = redis::cmd("HGET")
-            .arg(self.key(&keys::record(kind, id)))
+            .arg(self.record_key(kind, id))
             .arg("d")
             .query_async(&mut self.conn())
             .await
@@ -753,7 +757,7 @@ impl Store for RedisStore {
             .cmd("HVALS")
             .arg(self.key(&keys::history(kind, id)))
             .cmd("HGET")
-            .arg(self.key(&keys::record(kind, id)))
+            .arg(self.record_key(kind, id))
             .arg("v")
             .query_async(&mut self.conn())
             .await
@@ -781,7 +785,7 @@ impl Store for RedisStore {
             .arg(self.key(&keys::history(kind, id)))
             .arg(version.get())
             .cmd("HMGET")
-            .arg(self.key(&keys::record(kind, id)))
+            .arg(self.record_key(kind, id))
             .arg("v")
             .arg("d")
             .arg("z")
