@@ -55,16 +55,20 @@ for _ = 1, ncmd do
 end
 if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed write') end
 
--- checks
+-- checks (records that must not exist: one EXISTS per chunk of keys)
+local absent = {}
 for r = 1, nrec do
   local at = recs[r]
   local key = p .. 'r:' .. ARGV[at]
   local expect = ARGV[at + 1]
   if expect == '' then
-    if redis.call('EXISTS', key) == 1 then return {'stale'} end
+    absent[#absent + 1] = key
   elseif redis.call('HGET', key, 's') ~= expect then
     return {'stale'}
   end
+end
+for s = 1, #absent, STEP do
+  if redis.call('EXISTS', unpack(absent, s, math.min(s + STEP - 1, #absent))) > 0 then return {'stale'} end
 end
 for k = LIVE, LIVE + nlive - 1 do
   if redis.call('HEXISTS', p .. 'r:' .. ARGV[k], 'd') == 0 then return {'stale'} end
