@@ -1,9 +1,15 @@
 //! Redis backend against a hand-written baseline doing the same work without the SDK: raw redis
-//! commands plus `serde_json` of the same typed `Identity`, on the same documents, in one run.
+//! commands plus `serde_json` of the same typed `Identity`, on the same documents (the stamped
+//! records a store holds), through the same connection and runtime, in one run.
+//!
+//! Load on a shared machine shifts between criterion's measurement windows, so the SDK's benches
+//! also time their counterpart in the same samples (alternating which runs first) and print the
+//! median of those paired per-sample ratios after the bulk group (`paired …` lines).
 //!
 //! Run: `cargo bench -p persona-benches --bench redis -- --warm-up-time 1 --measurement-time 3`
 //! (`TEST_REDIS_URL`, default `redis://127.0.0.1:6379/`). Skipped when Redis is unreachable.
 
+use std::cell::RefCell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -47,6 +53,27 @@ async fn clear(conn: &mut ConnectionManager, pattern: &str) {
     }
 }
 
+fn ratio(sdk: Duration, base: Duration) -> f64 {
+    sdk.as_secs_f64() / base.as_secs_f64()
+}
+
+/// Prints the median and the quartiles of the paired per-sample ratios.
+fn report_paired(what: &str, ratios: &[f64]) {
+    let mut sorted = ratios.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return;
+    }
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "paired {what}: median {:.3} (quartiles {:.3}-{:.3}, {} samples)",
+        at(0.5),
+        at(0.25),
+        at(0.75),
+        sorted.len()
+    );
+}
+
 fn fresh_ids(records: &[Identity], round: u64) -> Vec<Identity> {
     records
         .iter()
@@ -84,13 +111,15 @@ fn bench(c: &mut Criterion) {
             .upsert(&actor, persona.clone())
             .await
             .unwrap();
-        store
+        // The baseline stores exactly the documents the store holds (stamped with version and
+        // timestamps), so both sides decode the same bytes.
+        let stored = store
             .identities()
             .put_many(&actor, records.clone(), WriteMode::Upsert)
             .await
             .unwrap();
         let mut pipe = redis::pipe();
-        for record in &records {
+        for record in &stored {
             pipe.set(
                 format!("bench-raw:{}", record.id),
                 serde_json::to_vec(record).unwrap(),
@@ -152,16 +181,33 @@ fn bench(c: &mut Criterion) {
             total
         })
     });
+    // The SDK's bench also times its untimed counterpart, alternating which goes first, so each
+    // of its samples gives a paired SDK/baseline ratio under the same load.
+    let paired_get = RefCell::new(Vec::new());
     group.bench_function("redis_store_get", |b| {
-        b.to_async(&rt).iter_custom(|iters| async move {
-            let mut total = Duration::ZERO;
-            for n in 0..iters as usize {
-                raw_get(n + 1).await;
-                let started = Instant::now();
-                store_get(n).await;
-                total += started.elapsed();
+        b.to_async(&rt).iter_custom(|iters| {
+            let paired = &paired_get;
+            async move {
+                let (mut sdk, mut base) = (Duration::ZERO, Duration::ZERO);
+                for n in 0..iters as usize {
+                    let started = Instant::now();
+                    if n % 2 == 0 {
+                        store_get(n).await;
+                        let between = Instant::now();
+                        sdk += between - started;
+                        raw_get(n + 1).await;
+                        base += between.elapsed();
+                    } else {
+                        raw_get(n + 1).await;
+                        let between = Instant::now();
+                        base += between - started;
+                        store_get(n).await;
+                        sdk += between.elapsed();
+                    }
+                }
+                paired.borrow_mut().push(ratio(sdk, base));
+                sdk
             }
-            total
         })
     });
     group.bench_function("cached_store_get_memory_inside", |b| {
@@ -192,7 +238,25 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("redis/bulk_insert");
     group.throughput(Throughput::Elements(BULK as u64));
     group.sample_size(10);
-    let bulk = &records[..BULK];
+    // The same stamped documents on both sides (what a store writes is a planned record).
+    let bulk = rt.block_on(async {
+        let staging = RedisStore::new(raw.clone())
+            .with_prefix("bench-stamp")
+            .expect("prefix");
+        staging
+            .personas()
+            .upsert(&actor, persona.clone())
+            .await
+            .unwrap();
+        let stamped = staging
+            .identities()
+            .put_many(&actor, records[..BULK].to_vec(), WriteMode::Upsert)
+            .await
+            .unwrap();
+        staging.clear_namespace().await.unwrap();
+        stamped
+    });
+    let bulk = &bulk[..];
     let bulk_store = RedisStore::new(raw.clone())
         .with_prefix("bench-bulk")
         .expect("prefix");
@@ -212,6 +276,7 @@ fn bench(c: &mut Criterion) {
             }
             let _: () = pipe.query_async(&mut conn).await.unwrap();
             let elapsed = started.elapsed();
+            drop(batch);
             clear(&mut conn, "bench-raw-bulk:*").await;
             elapsed
         }
@@ -224,12 +289,15 @@ fn bench(c: &mut Criterion) {
             store.personas().upsert(&actor, persona).await.unwrap();
             let batch = fresh_ids(bulk, round);
             let started = Instant::now();
-            store
+            let stored = store
                 .identities()
                 .put_many(&actor, batch, WriteMode::Create)
                 .await
                 .unwrap();
             let elapsed = started.elapsed();
+            // The caller owns the stored records, as the baseline keeps its batch: both are
+            // dropped outside the timing.
+            drop(stored);
             store.clear_namespace().await.unwrap();
             elapsed
         }
@@ -244,17 +312,29 @@ fn bench(c: &mut Criterion) {
             total
         })
     });
+    let paired_bulk = RefCell::new(Vec::new());
     group.bench_function(BenchmarkId::new("redis_store_put_many", BULK), |b| {
-        b.to_async(&rt).iter_custom(|iters| async move {
-            let mut total = Duration::ZERO;
-            for round in 0..iters {
-                raw_round(round).await;
-                total += store_round(round).await;
+        b.to_async(&rt).iter_custom(|iters| {
+            let paired = &paired_bulk;
+            async move {
+                let (mut sdk, mut base) = (Duration::ZERO, Duration::ZERO);
+                for round in 0..iters {
+                    if round % 2 == 0 {
+                        sdk += store_round(round).await;
+                        base += raw_round(round).await;
+                    } else {
+                        base += raw_round(round).await;
+                        sdk += store_round(round).await;
+                    }
+                }
+                paired.borrow_mut().push(ratio(sdk, base));
+                sdk
             }
-            total
         })
     });
     group.finish();
+    report_paired("point get, RedisStore / raw", &paired_get.borrow());
+    report_paired("bulk insert, RedisStore / raw", &paired_bulk.borrow());
 
     rt.block_on(async {
         clear(&mut raw, "{bench-*").await;

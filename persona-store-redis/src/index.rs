@@ -1,5 +1,5 @@
-//! Which index entries a record state owns, and the commands that move one state's entries to
-//! another's.
+//! Which index entries a record state owns, the per-record values kept in its record hash, and
+//! the grouped commands that move one state's entries to another's.
 //!
 //! Index layout of a namespace (suffixes after `{prefix:namespace}:`; members are ids unless said):
 //!
@@ -11,31 +11,23 @@
 //! | `i:g:`, `i:c:`, `i:r:`, `i:ci:`, `i:e:`, `i:o:`, `i:pl:` + value | set | live identities by gender, country, region, city, education, occupation, political leaning |
 //! | `n:age`, `n:t0` … `n:t4` | sorted set, score = value | live identities with an age / Big Five scores (OCEAN order) |
 //! | `o:c`, `o:u`, `o:n`, `o:a` | sorted set, all scores 0 | sort members `enc(value) ‖ id` by created, updated, name, age |
-//! | `v:c`, `v:u`, `v:n`, `v:a` | hash | id → its sort member (for sorting a candidate set and for time-range checks) |
-//! | `v:fg`, `v:fc`, `v:fe`, `v:fa`, `v:fp` | hash | id → facet value (gender, country, education, age group, political spectrum) |
+//!
+//! Per-record values that queries read for one candidate at a time (its sort encodings for
+//! sorting a sparse candidate set and for time windows, its facet values) are two fields of the
+//! record's own hash (`o` and `f`, see [`record_fields`]), written by the same `HSET` as its
+//! document: two small fields of a hash that exists anyway, instead of one field per record in
+//! each of nine namespace-wide hashes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use persona_core::query::{Facet, IndexFields, SortKey, trait_index};
 use persona_core::{AnyRecord, Kind};
 
 use crate::keys;
 
-/// How an entry is stored.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Slot {
-    /// A set member.
-    Set,
-    /// A sorted-set member with this score (formatted so that Redis parses the same `f64`).
-    Zset(String),
-    /// A hash field with this value.
-    Hash(Vec<u8>),
-}
-
-/// `(key suffix, member or field)` → how it is stored.
-pub(crate) type Entries = HashMap<(String, Vec<u8>), Slot>;
-
-/// The sort keys and the suffix of their sorted set / hash.
+/// The sort keys and the suffix of their sorted set (`o:<suffix>`) and record field
+/// (`o<suffix>`).
 pub(crate) const SORTS: [(SortKey, &str); 4] = [
     (SortKey::Created, "c"),
     (SortKey::Updated, "u"),
@@ -53,18 +45,8 @@ pub(crate) fn sort_suffix(key: SortKey) -> &'static str {
     }
 }
 
-/// The suffix of the facet hash of `facet`.
-pub(crate) fn facet_suffix(facet: Facet) -> &'static str {
-    match facet {
-        Facet::Gender => "fg",
-        Facet::Country => "fc",
-        Facet::Education => "fe",
-        Facet::AgeGroup => "fa",
-        Facet::PoliticalSpectrum => "fp",
-    }
-}
-
-const FACETS: [Facet; 5] = [
+/// The facets, in the order of the record hash's `f` field.
+pub(crate) const FACETS: [Facet; 5] = [
     Facet::Gender,
     Facet::Country,
     Facet::Education,
@@ -82,34 +64,48 @@ pub(crate) fn score(value: f64) -> String {
     }
 }
 
-/// The entries a record owns in state `deleted`.
-pub(crate) fn entries(record: &AnyRecord, deleted: bool) -> Entries {
-    let mut out = Entries::new();
-    let id = record.id_str();
-    let mut set = |key: String| {
-        out.insert((key, id.as_bytes().to_vec()), Slot::Set);
-    };
+/// Calls `sink(key, member, score)` for every index entry of a record in state `deleted`
+/// (`score` is `None` for set members). `fields` must be `IndexFields::of` the identity.
+pub(crate) fn visit(
+    record: &AnyRecord,
+    fields: Option<&IndexFields>,
+    deleted: bool,
+    sink: &mut impl FnMut(&str, &[u8], Option<f64>),
+) {
+    let id = record.id_str().as_bytes();
     let Some(identity) = record.as_identity() else {
         if !deleted {
-            out.insert(
-                (keys::ids(record.kind()), id.as_bytes().to_vec()),
-                Slot::Zset("0".to_owned()),
-            );
+            sink(&keys::ids(record.kind()), id, Some(0.0));
         }
-        return out;
+        return;
     };
-    set(keys::refs(identity.persona_id.as_str()));
-    if deleted {
-        return out;
+    let mut key = String::with_capacity(64);
+    macro_rules! set {
+        ($($fmt:tt)*) => {{
+            key.clear();
+            let _ = write!(key, $($fmt)*);
+            sink(&key, id, None);
+        }};
     }
-    let fields = IndexFields::of(identity);
-    set(format!("i:p:{}", fields.persona_id));
-    set(format!("i:a:{}", u8::from(fields.active)));
+    set!("refs:{}", identity.persona_id);
+    if deleted {
+        return;
+    }
+    let owned;
+    let fields = match fields {
+        Some(fields) => fields,
+        None => {
+            owned = IndexFields::of(identity);
+            &owned
+        }
+    };
+    set!("i:p:{}", fields.persona_id);
+    set!("i:a:{}", u8::from(fields.active));
     for tag in &fields.tags {
-        set(format!("i:t:{tag}"));
+        set!("i:t:{tag}");
     }
     for token in &fields.tokens {
-        set(format!("i:w:{token}"));
+        set!("i:w:{token}");
     }
     for (prefix, value) in [
         ("g", &fields.gender),
@@ -121,90 +117,255 @@ pub(crate) fn entries(record: &AnyRecord, deleted: bool) -> Entries {
         ("pl", &fields.political_leaning),
     ] {
         if let Some(value) = value {
-            set(format!("i:{prefix}:{value}"));
+            set!("i:{prefix}:{value}");
         }
     }
-    let member = || id.as_bytes().to_vec();
-    out.insert(
-        (keys::ids(Kind::Identity), member()),
-        Slot::Zset("0".into()),
-    );
+    sink(&keys::ids(Kind::Identity), id, Some(0.0));
     if let Some(age) = fields.age {
-        out.insert(("n:age".into(), member()), Slot::Zset(age.to_string()));
+        sink("n:age", id, Some(f64::from(age)));
     }
     if let Some(traits) = fields.traits {
         for which in persona_core::attributes::psychographics::Trait::ALL {
             let i = trait_index(which);
-            out.insert((format!("n:t{i}"), member()), Slot::Zset(score(traits[i])));
+            key.clear();
+            let _ = write!(key, "n:t{i}");
+            sink(&key, id, Some(traits[i]));
         }
     }
-    for (key, suffix) in SORTS {
-        let sort = keys::sort_member(&fields.sort_value(key), id);
-        out.insert(
-            (format!("o:{suffix}"), sort.clone()),
-            Slot::Zset("0".into()),
-        );
-        out.insert((format!("v:{suffix}"), member()), Slot::Hash(sort));
+    let mut member = Vec::with_capacity(64);
+    for (sort, suffix) in SORTS {
+        member.clear();
+        keys::sort_prefix(&fields.sort_value(sort), &mut member);
+        member.extend_from_slice(id);
+        key.clear();
+        let _ = write!(key, "o:{suffix}");
+        sink(&key, &member, Some(0.0));
     }
-    for facet in FACETS {
-        if let Some(value) = fields.facet_value(facet) {
-            out.insert(
-                (format!("v:{}", facet_suffix(facet)), member()),
-                Slot::Hash(value.into_bytes()),
-            );
-        }
-    }
-    out
 }
 
-/// Redis commands, grouped by command and key, that turn entries `old` into entries `new`.
+/// The two fields a live identity keeps in its record hash besides its document:
 ///
-/// For each `(key, member)` only one of removal or addition happens, so the commands commute.
-#[derive(Debug, Default)]
-pub(crate) struct Changes {
-    /// `(command, key suffix)` → arguments after the key.
-    pub(crate) commands: BTreeMap<(&'static str, String), Vec<Vec<u8>>>,
+/// - `o`: the encodings of its sort values (each the sort member without the id) — created,
+///   updated and age as 16 hex digits each, then the name's encoding (to the end);
+/// - `f`: its facet values in [`FACETS`] order, each `-` when absent or `<length>:<bytes>`.
+pub(crate) fn record_fields(fields: &IndexFields) -> [Vec<u8>; 2] {
+    let mut sorts = Vec::with_capacity(64 + fields.name.len());
+    for sort in [
+        SortKey::Created,
+        SortKey::Updated,
+        SortKey::Age,
+        SortKey::Name,
+    ] {
+        keys::sort_prefix(&fields.sort_value(sort), &mut sorts);
+    }
+    let mut facets = Vec::with_capacity(48);
+    for facet in FACETS {
+        match fields.facet_value(facet) {
+            Some(value) => {
+                facets.extend_from_slice(value.len().to_string().as_bytes());
+                facets.push(b':');
+                facets.extend_from_slice(value.as_bytes());
+            }
+            None => facets.push(b'-'),
+        }
+    }
+    [sorts, facets]
 }
 
-impl Changes {
-    /// Adds the commands for one record.
-    pub(crate) fn diff(&mut self, old: &Entries, new: &Entries) {
-        for ((key, member), slot) in old {
-            if new.contains_key(&(key.clone(), member.clone())) {
-                continue;
-            }
-            let cmd = match slot {
-                Slot::Set => "SREM",
-                Slot::Zset(_) => "ZREM",
-                Slot::Hash(_) => "HDEL",
-            };
-            self.push(cmd, key, [member.clone()]);
+/// The position of a facet's value in the record hash's `f` field (1-based, for the scripts).
+pub(crate) fn facet_position(facet: Facet) -> usize {
+    match facet {
+        Facet::Gender => 1,
+        Facet::Country => 2,
+        Facet::Education => 3,
+        Facet::AgeGroup => 4,
+        Facet::PoliticalSpectrum => 5,
+    }
+}
+
+/// The index commands of a write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verb {
+    /// `SADD key member…`
+    Sadd,
+    /// `SREM key member…`
+    Srem,
+    /// `ZADD key score member…`
+    Zadd,
+    /// `ZREM key member…`
+    Zrem,
+}
+
+impl Verb {
+    fn name(self) -> &'static str {
+        match self {
+            Verb::Sadd => "SADD",
+            Verb::Srem => "SREM",
+            Verb::Zadd => "ZADD",
+            Verb::Zrem => "ZREM",
         }
-        for ((key, member), slot) in new {
-            if old.get(&(key.clone(), member.clone())) == Some(slot) {
-                continue;
+    }
+}
+
+/// The members of one command on one key: bytes kept back to back in one buffer.
+struct Group {
+    verb: Verb,
+    key: String,
+    data: Vec<u8>,
+    /// `(score, start, end)` of each member in `data`.
+    members: Vec<(f64, usize, usize)>,
+}
+
+/// Index commands grouped by command and key across a whole batch, so that a batch of many
+/// records sends one command per key (the identities of a batch share most of their keys).
+///
+/// For each `(key, member)` at most one of removal or addition is recorded, so the commands
+/// commute and their order does not matter.
+#[derive(Default)]
+pub(crate) struct Commands {
+    lookup: [HashMap<String, usize>; 4],
+    groups: Vec<Group>,
+    /// Other commands (`DEL`, `SET`, `STRIP`) with their arguments, after the grouped ones.
+    pub(crate) other: Vec<(&'static str, String, Vec<Vec<u8>>)>,
+}
+
+impl Commands {
+    /// Adds `member` (with `score` for sorted sets) to the command `verb` on `key`.
+    pub(crate) fn push(&mut self, verb: Verb, key: &str, member: &[u8], score: f64) {
+        let lookup = &mut self.lookup[verb as usize];
+        let index = match lookup.get(key) {
+            Some(&index) => index,
+            None => {
+                lookup.insert(key.to_owned(), self.groups.len());
+                self.groups.push(Group {
+                    verb,
+                    key: key.to_owned(),
+                    data: Vec::new(),
+                    members: Vec::new(),
+                });
+                self.groups.len() - 1
             }
-            match slot {
-                Slot::Set => self.push("SADD", key, [member.clone()]),
-                Slot::Zset(score) => {
-                    self.push("ZADD", key, [score.clone().into_bytes(), member.clone()]);
-                }
-                Slot::Hash(value) => self.push("HSET", key, [member.clone(), value.clone()]),
+        };
+        let group = &mut self.groups[index];
+        let start = group.data.len();
+        group.data.extend_from_slice(member);
+        group.members.push((score, start, group.data.len()));
+    }
+
+    /// Adds every entry of a record that did not exist before.
+    pub(crate) fn add_all(
+        &mut self,
+        record: &AnyRecord,
+        fields: Option<&IndexFields>,
+        deleted: bool,
+    ) {
+        visit(
+            record,
+            fields,
+            deleted,
+            &mut |key, member, score| match score {
+                None => self.push(Verb::Sadd, key, member, 0.0),
+                Some(score) => self.push(Verb::Zadd, key, member, score),
+            },
+        );
+    }
+
+    /// Removes every entry of a record (for a purge).
+    pub(crate) fn remove_all(&mut self, record: &AnyRecord, deleted: bool) {
+        visit(record, None, deleted, &mut |key, member, score| {
+            let verb = if score.is_some() {
+                Verb::Zrem
+            } else {
+                Verb::Srem
+            };
+            self.push(verb, key, member, 0.0);
+        });
+    }
+
+    /// Adds the commands that turn the entries of `old` into those of `new`.
+    pub(crate) fn diff(
+        &mut self,
+        old: (&AnyRecord, bool),
+        new: (&AnyRecord, Option<&IndexFields>, bool),
+    ) {
+        type Key = (String, Vec<u8>);
+        let mut before: HashMap<Key, Option<f64>> = HashMap::new();
+        visit(old.0, None, old.1, &mut |key, member, score| {
+            before.insert((key.to_owned(), member.to_vec()), score);
+        });
+        let mut added: Vec<(Key, Option<f64>)> = Vec::new();
+        visit(new.0, new.1, new.2, &mut |key, member, score| {
+            let entry = (key.to_owned(), member.to_vec());
+            match before.remove(&entry) {
+                // Unchanged, or a sorted-set member whose score changes (`ZADD` updates it in
+                // place, so the member is not removed).
+                Some(old) if old.map(f64::to_bits) == score.map(f64::to_bits) => {}
+                _ => added.push((entry, score)),
+            }
+        });
+        for ((key, member), score) in before {
+            let verb = if score.is_some() {
+                Verb::Zrem
+            } else {
+                Verb::Srem
+            };
+            self.push(verb, &key, &member, 0.0);
+        }
+        for ((key, member), score) in added {
+            match score {
+                None => self.push(Verb::Sadd, &key, &member, 0.0),
+                Some(score) => self.push(Verb::Zadd, &key, &member, score),
             }
         }
     }
 
-    /// Adds one command's arguments.
-    pub(crate) fn push<const N: usize>(
-        &mut self,
-        cmd: &'static str,
-        key: &str,
-        args: [Vec<u8>; N],
-    ) {
-        self.commands
-            .entry((cmd, key.to_owned()))
-            .or_default()
-            .extend(args);
+    /// Number of commands.
+    pub(crate) fn len(&self) -> usize {
+        self.groups.len() + self.other.len()
+    }
+
+    /// Writes `name, key suffix, argc, args…` for every command.
+    ///
+    /// `ZADD` members are written in descending `(score, member)` order: a sorted set created by
+    /// this batch starts in the compact listpack encoding, where each insertion scans from the
+    /// smallest element, so descending input makes every insertion stop at the first element
+    /// instead of scanning (and parsing the scores of) the whole list.
+    pub(crate) fn write(mut self, out: &mut impl redis::RedisWrite) {
+        for group in &mut self.groups {
+            out.write_arg(group.verb.name().as_bytes());
+            out.write_arg(group.key.as_bytes());
+            let data = &group.data;
+            if group.verb == Verb::Zadd {
+                group.members.sort_unstable_by(|a, b| {
+                    b.0.total_cmp(&a.0)
+                        .then_with(|| data[b.1..b.2].cmp(&data[a.1..a.2]))
+                });
+                out.write_arg_fmt(2 * group.members.len());
+                for &(value, start, end) in &group.members {
+                    if value.to_bits() == 0 {
+                        out.write_arg(b"0");
+                    } else if value.is_finite() {
+                        out.write_arg_fmt(format_args!("{value:?}"));
+                    } else {
+                        out.write_arg(score(value).as_bytes());
+                    }
+                    out.write_arg(&data[start..end]);
+                }
+            } else {
+                out.write_arg_fmt(group.members.len());
+                for &(_, start, end) in &group.members {
+                    out.write_arg(&data[start..end]);
+                }
+            }
+        }
+        for (name, key, args) in self.other {
+            out.write_arg(name.as_bytes());
+            out.write_arg(key.as_bytes());
+            out.write_arg_fmt(args.len());
+            for arg in args {
+                out.write_arg(&arg);
+            }
+        }
     }
 }
 
@@ -213,38 +374,91 @@ mod tests {
     use super::*;
     use persona_core::{Identity, Record};
 
+    fn written(commands: Commands) -> Vec<String> {
+        let mut args: Vec<Vec<u8>> = Vec::new();
+        commands.write(&mut args);
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let name = String::from_utf8_lossy(&args[i]).into_owned();
+            let key = String::from_utf8_lossy(&args[i + 1]).into_owned();
+            let argc: usize = String::from_utf8_lossy(&args[i + 2]).parse().unwrap();
+            out.push(format!("{name} {key}"));
+            i += 3 + argc;
+        }
+        out
+    }
+
     #[test]
     fn diff_moves_only_what_changed() {
         let mut identity = Identity::new("p1".into(), "Ann Lee");
         identity.tags = vec!["a".into(), "b".into()];
-        let before = entries(&identity.clone().into_any(), false);
+        let before = identity.clone().into_any();
         identity.tags = vec!["b".into(), "c".into()];
         identity.name = "Ann Ray".into();
-        let after = entries(&identity.clone().into_any(), false);
-        let mut changes = Changes::default();
-        changes.diff(&before, &after);
-        let keys: Vec<_> = changes
-            .commands
-            .keys()
-            .map(|(c, k)| format!("{c} {k}"))
-            .collect();
+        let after = identity.clone().into_any();
+        let mut changes = Commands::default();
+        changes.diff((&before, false), (&after, None, false));
+        let keys = written(changes);
         assert!(keys.contains(&"SREM i:t:a".to_owned()));
         assert!(keys.contains(&"SADD i:t:c".to_owned()));
         assert!(keys.contains(&"SREM i:w:lee".to_owned()));
         assert!(keys.contains(&"SADD i:w:ray".to_owned()));
-        assert!(keys.contains(&"HSET v:n".to_owned()));
+        assert!(keys.contains(&"ZREM o:n".to_owned()));
+        assert!(keys.contains(&"ZADD o:n".to_owned()));
         assert!(
             !keys
                 .iter()
-                .any(|k| k.ends_with("i:t:b") || k.ends_with("i:w:ann"))
+                .any(|k| k.ends_with("i:t:b") || k.ends_with("i:w:ann") || k.ends_with("o:c"))
         );
 
-        let deleted = entries(&identity.clone().into_any(), true);
+        let mut count = 0;
+        visit(&after, None, true, &mut |_, _, _| count += 1);
         assert_eq!(
-            deleted.len(),
-            1,
+            count, 1,
             "a deleted identity keeps only its persona reference"
         );
+    }
+
+    #[test]
+    fn zadd_members_are_written_in_descending_order() {
+        let mut commands = Commands::default();
+        for (score, member) in [(0.5, "b"), (0.25, "z"), (0.5, "a"), (1.0, "c")] {
+            commands.push(Verb::Zadd, "n:t0", member.as_bytes(), score);
+        }
+        let mut args: Vec<Vec<u8>> = Vec::new();
+        commands.write(&mut args);
+        let text: Vec<String> = args
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "ZADD", "n:t0", "8", "1.0", "c", "0.5", "b", "0.5", "a", "0.25", "z"
+            ]
+        );
+    }
+
+    #[test]
+    fn facet_positions_follow_the_packed_order() {
+        for (i, facet) in FACETS.into_iter().enumerate() {
+            assert_eq!(facet_position(facet), i + 1);
+        }
+        let mut identity = Identity::new("p1".into(), "Ann");
+        identity.created_at = Some(persona_core::attributes::Timestamp::from_unix_nanos(-5));
+        let fields = IndexFields::of(&identity);
+        let [sorts, facets] = record_fields(&fields);
+        assert_eq!(&sorts[..16], keys::enc_int(-5).as_bytes());
+        assert_eq!(
+            &sorts[32..48],
+            keys::enc_int(-1).as_bytes(),
+            "missing age sorts as -1"
+        );
+        let mut name = Vec::new();
+        keys::enc_text("Ann", &mut name);
+        assert_eq!(&sorts[48..], &name[..]);
+        assert_eq!(facets, b"-----");
     }
 
     #[test]

@@ -28,12 +28,27 @@ pub(crate) fn base(prefix: &str, namespace: &str) -> String {
     format!("{{{prefix}:{namespace}}}:")
 }
 
-/// The record hash: `d` document, `x` deleted flag, `s` audit seq of the last write.
+/// The record hash: the document in `d` (live) or `z` (soft-deleted), `s` the audit seq of the
+/// last write, `v` the `VersionInfo` of the current version, and for a live identity its sort
+/// encodings and facet values (see `index.rs`).
 pub(crate) fn record(kind: Kind, id: &str) -> String {
     format!("r:{}:{id}", kind.as_str())
 }
 
-/// The history hash: version → history entry.
+/// `base` followed by [`record`], in one allocation (point reads are latency-bound).
+pub(crate) fn record_key(base: &str, kind: Kind, id: &str) -> String {
+    let kind = kind.as_str();
+    let mut key = String::with_capacity(base.len() + 3 + kind.len() + id.len());
+    key.push_str(base);
+    key.push_str("r:");
+    key.push_str(kind);
+    key.push(':');
+    key.push_str(id);
+    key
+}
+
+/// The history hash: version → full history entry, for every version but the current one (whose
+/// entry is the record hash's `v` and document).
 pub(crate) fn history(kind: Kind, id: &str) -> String {
     format!("h:{}:{id}", kind.as_str())
 }
@@ -60,10 +75,9 @@ pub(crate) fn refs(persona: &str) -> String {
 
 /// The audit counter (also the key that routes scripts to the namespace's slot).
 pub(crate) const SEQ: &str = "seq";
-/// Audit entries without labels: seq → JSON.
+/// The audit log: seq → entry JSON (without its label), followed by a NUL byte and the label when
+/// there is one (purge cuts the label off).
 pub(crate) const AUDIT: &str = "a";
-/// Audit labels: seq → label (erased by purge).
-pub(crate) const AUDIT_LABELS: &str = "al";
 
 /// The cache hash of one record.
 pub(crate) fn cached(kind: Kind, id: &str) -> String {
@@ -88,14 +102,20 @@ pub(crate) fn enc_text(value: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(&[0, 1]);
 }
 
+/// The order-preserving encoding of a sort value (the sort member without the id), appended to
+/// `out`.
+pub(crate) fn sort_prefix(value: &SortValue, out: &mut Vec<u8>) {
+    match value {
+        SortValue::Int(v) => out.extend_from_slice(enc_int(*v).as_bytes()),
+        SortValue::Text(text) => enc_text(text, out),
+    }
+}
+
 /// The member of a sort index for a record at `(value, id)`: bytewise order of members equals
 /// the order of [`persona_core::query::compare`] in ascending direction.
 pub(crate) fn sort_member(value: &SortValue, id: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(24 + id.len());
-    match value {
-        SortValue::Int(v) => out.extend_from_slice(enc_int(*v).as_bytes()),
-        SortValue::Text(text) => enc_text(text, &mut out),
-    }
+    sort_prefix(value, &mut out);
     out.extend_from_slice(id.as_bytes());
     out
 }
@@ -159,5 +179,9 @@ mod tests {
         assert!(!valid_prefix(""));
         assert!(!valid_prefix("a b"));
         assert_eq!(base("p", "ns"), "{p:ns}:");
+        assert_eq!(
+            record_key("{p:ns}:", Kind::Identity, "x-1"),
+            format!("{{p:ns}}:{}", record(Kind::Identity, "x-1"))
+        );
     }
 }

@@ -6,125 +6,159 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
-/// Applies a planned batch: compare-and-set checks first (nothing is written when one fails), then
-/// the audit entries (seqs from one `INCRBY`), the record hashes, and the grouped index commands.
+/// Applies a planned batch: checks first (nothing is written when one fails), then the audit
+/// entries (seqs from one `INCRBY`), history, record hashes, and the grouped index commands.
 ///
-/// ARGV after the prefix, each section starting with its count:
-/// 1. checks: `suffix, expected` — the record hash's `s` field must equal `expected` (`""` for
-///    a missing record), else the reply is `{"stale"}`;
-/// 2. reference checks: `suffix` — the set must be empty, else `{"referenced", count}`;
-/// 3. ops, in order: `audit list suffix, audit json, label, history suffix, version, history
-///    head, document` — the label is `""` for none or `"=" .. label`; the history entry is
-///    `head .. document .. "}}"` (skipped when the history suffix is `""`);
-/// 4. records: `suffix, op, deleted` — `HSET d <document of op> x <deleted> s <seq of op>`;
-/// 5. commands: `name, suffix, argc, args…` among `SADD SREM ZADD ZREM HSET HDEL DEL SET STRIP`
-///    (`STRIP ar:…` erases the labels of the seqs in that list).
+/// ARGV after the prefix, each section starting with its count. Records are named by
+/// `kindid` = `<kind>:<id>`; their keys are `r:`, `h:` and `ar:` followed by it.
+/// 1. ops, in order: `record, audit, info, document, history version` — `record` is the
+///    1-based index of the op's record in section 2; `audit` the entry JSON (with a NUL byte and
+///    the label appended when it has one); `info` the `VersionInfo` JSON of the new version; a
+///    non-empty `history version` stores the op's full history entry (`info` spliced with the
+///    document) at that version, for an op that a later op of the batch supersedes. A purge op
+///    has empty `info` and `document` and writes only its audit entry.
+/// 2. records: `kindid, expect, state, previous version, last op, n, field, value…` — `expect`
+///    is `""` when the record must not exist, else its `s` field must equal it (else the reply
+///    is `{"stale"}`); `state` is `"d"` (live) or `"z"` (soft-deleted) for a written record, `""`
+///    for one only checked; a non-empty `previous version` moves the stored current version into
+///    the history hash first; the record hash is then replaced by the document and info of `last
+///    op` (in field `state`), `s` = that op's seq, and the `n` extra fields.
+/// 3. live checks: `kindid` — the record must exist and not be soft-deleted, else `{"stale"}`;
+/// 4. reference checks: `suffix` — the set must be empty, else `{"referenced", count}`;
+/// 5. commands: `name, suffix, argc, args…` among `SADD SREM ZADD ZREM DEL SET STRIP` (`STRIP
+///    ar:…` cuts the labels off the audit entries of the seqs in that list).
 ///
 /// Replies `{"ok", first seq - 1}`.
 pub(crate) static WRITE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local p = ARGV[1]
-local i = 2
-local function nxt() local v = ARGV[i]; i = i + 1; return v end
-local function call_chunked(cmd, key, args)
-  local n = #args
-  local step = 4000
-  for s = 1, n, step do
-    local e = s + step - 1
-    if e > n then e = n end
-    redis.call(cmd, key, unpack(args, s, e))
+local STEP = 4000
+
+-- section offsets, and a validation of the whole layout before anything is read or written
+local nops = tonumber(ARGV[2])
+local OPS = 3
+local j = OPS + 5 * nops
+local nrec = tonumber(ARGV[j]); j = j + 1
+local recs = {}
+for r = 1, nrec do
+  recs[r] = j
+  j = j + 6 + 2 * tonumber(ARGV[j + 5])
+end
+local nlive = tonumber(ARGV[j]); local LIVE = j + 1; j = LIVE + nlive
+local nrefs = tonumber(ARGV[j]); local REFS = j + 1; j = REFS + nrefs
+local ncmd = tonumber(ARGV[j]); local CMDS = j + 1; j = CMDS
+local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1}
+for _ = 1, ncmd do
+  if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
+  j = j + 3 + tonumber(ARGV[j + 2])
+end
+if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed write') end
+
+-- checks (records that must not exist: one EXISTS per chunk of keys)
+local absent = {}
+for r = 1, nrec do
+  local at = recs[r]
+  local key = p .. 'r:' .. ARGV[at]
+  local expect = ARGV[at + 1]
+  if expect == '' then
+    absent[#absent + 1] = key
+  elseif redis.call('HGET', key, 's') ~= expect then
+    return {'stale'}
   end
 end
-
-local nchecks = tonumber(nxt())
-for _ = 1, nchecks do
-  local got = redis.call('HGET', p .. nxt(), 's')
-  if not got then got = '' end
-  if got ~= nxt() then return {'stale'} end
+for s = 1, #absent, STEP do
+  if redis.call('EXISTS', unpack(absent, s, math.min(s + STEP - 1, #absent))) > 0 then return {'stale'} end
 end
-local nrefs = tonumber(nxt())
-for _ = 1, nrefs do
-  local n = redis.call('SCARD', p .. nxt())
+for k = LIVE, LIVE + nlive - 1 do
+  if redis.call('HEXISTS', p .. 'r:' .. ARGV[k], 'd') == 0 then return {'stale'} end
+end
+for k = REFS, REFS + nrefs - 1 do
+  local n = redis.call('SCARD', p .. ARGV[k])
   if n > 0 then return {'referenced', tostring(n)} end
 end
 
--- validate the command section before writing anything
-local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, HSET=1, HDEL=1, DEL=1, SET=1, STRIP=1}
-do
-  local j = i
-  local nops = tonumber(ARGV[j]); j = j + 1 + 7 * nops
-  local nrec = tonumber(ARGV[j]); j = j + 1 + 3 * nrec
-  local ncmd = tonumber(ARGV[j]); j = j + 1
-  for _ = 1, ncmd do
-    if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
-    j = j + 3 + tonumber(ARGV[j + 2])
+local function chunked(cmd, key, t)
+  for s = 1, #t, STEP do
+    redis.call(cmd, key, unpack(t, s, math.min(s + STEP - 1, #t)))
   end
-  if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed write') end
+end
+-- the history entry of a version: its info with the record spliced in
+local function entry(kindid, info, doc)
+  local kind = string.match(kindid, '^[^:]+')
+  return string.sub(info, 1, -2) .. ',"record":{"kind":"' .. kind .. '","record":' .. doc .. '}}'
 end
 
-local nops = tonumber(nxt())
+-- the stored current version of a rewritten record moves into its history
+for r = 1, nrec do
+  local at = recs[r]
+  if ARGV[at + 2] ~= '' and ARGV[at + 3] ~= '' then
+    local key = p .. 'r:' .. ARGV[at]
+    local cur = redis.call('HMGET', key, 'v', 'd', 'z')
+    if not cur[1] then return redis.error_reply('persona: record without version info') end
+    redis.call('HSET', p .. 'h:' .. ARGV[at], ARGV[at + 3], entry(ARGV[at], cur[1], cur[2] or cur[3]))
+    redis.call('DEL', key)
+  end
+end
+
+-- audit entries, per-record audit lists, superseded versions of this batch
 local base = 0
-local docs = {}
 if nops > 0 then
   base = redis.call('INCRBY', KEYS[1], nops) - nops
-  local entries, labels = {}, {}
-  local lists = {}
-  local order = {}
+  local entries, lists, order = {}, {}, {}
   for k = 1, nops do
+    local at = OPS + 5 * (k - 1)
     local seq = base + k
-    local rec = nxt()
     entries[#entries + 1] = seq
-    entries[#entries + 1] = nxt()
-    local label = nxt()
-    if label ~= '' then
-      labels[#labels + 1] = seq
-      labels[#labels + 1] = string.sub(label, 2)
-    end
-    if not lists[rec] then lists[rec] = {}; order[#order + 1] = rec end
-    local l = lists[rec]
+    entries[#entries + 1] = ARGV[at + 1]
+    local r = tonumber(ARGV[at])
+    if not lists[r] then lists[r] = {}; order[#order + 1] = r end
+    local l = lists[r]
     l[#l + 1] = seq
-    local hist = nxt()
-    local version = nxt()
-    local head = nxt()
-    docs[k] = nxt()
-    if hist ~= '' then redis.call('HSET', p .. hist, version, head .. docs[k] .. '}}') end
-  end
-  call_chunked('HSET', p .. 'a', entries)
-  if #labels > 0 then call_chunked('HSET', p .. 'al', labels) end
-  for _, rec in ipairs(order) do call_chunked('RPUSH', p .. rec, lists[rec]) end
-end
-
-local nrec = tonumber(nxt())
-for _ = 1, nrec do
-  local key = p .. nxt()
-  local op = tonumber(nxt())
-  redis.call('HSET', key, 'd', docs[op], 'x', nxt(), 's', base + op)
-end
-
-local ncmd = tonumber(nxt())
-for _ = 1, ncmd do
-  local cmd = nxt()
-  local key = p .. nxt()
-  local argc = tonumber(nxt())
-  local args = {}
-  for j = 1, argc do args[j] = nxt() end
-  if cmd == 'STRIP' then
-    local seqs = redis.call('LRANGE', key, 0, -1)
-    if #seqs > 0 then call_chunked('HDEL', p .. 'al', seqs) end
-  elseif argc == 0 then
-    redis.call(cmd, key)
-  elseif cmd == 'ZADD' or cmd == 'HSET' then
-    -- pairs must stay together when chunking
-    local step = 4000
-    for s = 1, argc, step do
-      local e = s + step - 1
-      if e > argc then e = argc end
-      redis.call(cmd, key, unpack(args, s, e))
+    if ARGV[at + 4] ~= '' then
+      local kindid = ARGV[recs[r]]
+      redis.call('HSET', p .. 'h:' .. kindid, ARGV[at + 4], entry(kindid, ARGV[at + 2], ARGV[at + 3]))
     end
-  else
-    call_chunked(cmd, key, args)
   end
+  chunked('HSET', p .. 'a', entries)
+  for _, r in ipairs(order) do chunked('RPUSH', p .. 'ar:' .. ARGV[recs[r]], lists[r]) end
+end
+
+-- record hashes
+for r = 1, nrec do
+  local at = recs[r]
+  local state = ARGV[at + 2]
+  if state ~= '' then
+    local op = tonumber(ARGV[at + 4])
+    local oa = OPS + 5 * (op - 1)
+    local nf = tonumber(ARGV[at + 5])
+    redis.call('HSET', p .. 'r:' .. ARGV[at], state, ARGV[oa + 3], 's', base + op, 'v', ARGV[oa + 2],
+      unpack(ARGV, at + 6, at + 5 + 2 * nf))
+  end
+end
+
+-- index commands, many members per call straight from ARGV
+j = CMDS
+for _ = 1, ncmd do
+  local cmd = ARGV[j]
+  local key = p .. ARGV[j + 1]
+  local s = j + 3
+  local e = s + tonumber(ARGV[j + 2]) - 1
+  if cmd == 'STRIP' then
+    for _, seq in ipairs(redis.call('LRANGE', key, 0, -1)) do
+      local audit = redis.call('HGET', p .. 'a', seq)
+      local cut = audit and string.find(audit, '\0', 1, true)
+      if cut then redis.call('HSET', p .. 'a', seq, string.sub(audit, 1, cut - 1)) end
+    end
+  elseif e < s then
+    redis.call(cmd, key)
+  else
+    -- STEP is even, so score/member pairs stay together
+    for c = s, e, STEP do
+      redis.call(cmd, key, unpack(ARGV, c, math.min(c + STEP - 1, e)))
+    end
+  end
+  j = e + 1
 end
 return {'ok', tostring(base)}
 "#,
@@ -151,8 +185,8 @@ return out
 /// clauses (see `query.rs` for the ARGV layout).
 ///
 /// The planner estimates each clause's size in O(log n) (`SCARD`, `ZCOUNT`, `ZLEXCOUNT`), reads
-/// the members of the smallest one and filters them through the others in chunks
-/// (`SMISMEMBER`, `ZMSCORE`, `HMGET` of the sort-member hash). A page is then taken either by
+/// the members of the smallest one and filters them through the others (`SMISMEMBER`, `ZMSCORE`
+/// in chunks; a time window reads each candidate's sort field from its record hash). A page is then taken either by
 /// walking the sort index from the cursor and keeping candidates (when they are dense) or by
 /// sorting the candidates' sort members in a temporary sorted set (when they are sparse); both give
 /// the same records because both order by the same member bytes.
@@ -164,6 +198,8 @@ local mode = ARGV[2]
 local i = 3
 local function nxt() local v = ARGV[i]; i = i + 1; return v end
 local CHUNK = 500
+-- where each sort key's encoding starts in a record hash's `o` field (the name's runs to the end)
+local SORT_AT = {c = 1, u = 17, a = 33, n = 49}
 
 -- 16-hex, sign-flipped i64 strings compared as two 32-bit halves (Lua string order follows the
 -- server's locale, so it is never used for ordering).
@@ -247,10 +283,11 @@ local function filter(cl, ids)
         end
       end
     else
-      local ms = redis.call('HMGET', p .. 'v:' .. cl.suffix, unpack(part))
-      for j, m in ipairs(ms) do
-        if m then
-          local v = string.sub(m, 1, 16)
+      local at = SORT_AT[cl.suffix]
+      for j, id in ipairs(part) do
+        local o = redis.call('HGET', p .. 'r:identity:' .. id, 'o')
+        if o then
+          local v = string.sub(o, at, at + 15)
           if (cl.from == '' or hexcmp(v, cl.from) >= 0) and (cl.to == '' or hexcmp(v, cl.to) < 0) then
             keep[j] = true
           end
@@ -287,26 +324,48 @@ end
 
 if mode == 'facets' then
   local nf = tonumber(nxt())
+  local wanted, counts, order = {}, {}, {}
+  for f = 1, nf do wanted[f] = tonumber(nxt()); counts[f] = {}; order[f] = {} end
+  -- a record hash's `f` field: five values, each `-` or `<length>:<bytes>`
+  local function add(id)
+    local packed = redis.call('HGET', p .. 'r:identity:' .. id, 'f')
+    if not packed then return end
+    local values, pos = {}, 1
+    for k = 1, 5 do
+      if string.sub(packed, pos, pos) == '-' then
+        pos = pos + 1
+      else
+        local colon = string.find(packed, ':', pos, true)
+        local len = tonumber(string.sub(packed, pos, colon - 1))
+        values[k] = string.sub(packed, colon + 1, colon + len)
+        pos = colon + len + 1
+      end
+    end
+    for f = 1, nf do
+      local v = values[wanted[f]]
+      if v then
+        local c = counts[f]
+        if not c[v] then c[v] = 0; order[f][#order[f] + 1] = v end
+        c[v] = c[v] + 1
+      end
+    end
+  end
+  if cands == nil then
+    -- every live identity, read from the id index in chunks
+    local from = '-'
+    while true do
+      local ids = redis.call('ZRANGE', p .. 'ids:identity', from, '+', 'BYLEX', 'LIMIT', 0, CHUNK)
+      for _, id in ipairs(ids) do add(id) end
+      if #ids < CHUNK then break end
+      from = '(' .. ids[#ids]
+    end
+  else
+    for _, id in ipairs(cands) do add(id) end
+  end
   local out = {}
   for f = 1, nf do
-    local suffix = nxt()
-    local counts, order = {}, {}
-    local function add(v)
-      if v then
-        if not counts[v] then counts[v] = 0; order[#order + 1] = v end
-        counts[v] = counts[v] + 1
-      end
-    end
-    if cands == nil then
-      for _, v in ipairs(redis.call('HVALS', p .. 'v:' .. suffix)) do add(v) end
-    else
-      for s = 1, #cands, CHUNK do
-        local e = math.min(s + CHUNK - 1, #cands)
-        for _, v in ipairs(redis.call('HMGET', p .. 'v:' .. suffix, unpack(cands, s, e))) do add(v) end
-      end
-    end
     local pairs_ = {}
-    for _, v in ipairs(order) do pairs_[#pairs_ + 1] = v; pairs_[#pairs_ + 1] = tostring(counts[v]) end
+    for _, v in ipairs(order[f]) do pairs_[#pairs_ + 1] = v; pairs_[#pairs_ + 1] = tostring(counts[f][v]) end
     out[f] = pairs_
   end
   return out
@@ -365,11 +424,15 @@ elseif #cands > 0 then
   else
     -- sparse: sort the candidates' members in a temporary sorted set
     redis.call('DEL', tmp)
+    local from = SORT_AT[sort]
+    local to = from + 15
+    if sort == 'n' then to = -1 end
     for s = 1, #cands, CHUNK do
-      local e = math.min(s + CHUNK - 1, #cands)
-      local ms = redis.call('HMGET', p .. 'v:' .. sort, unpack(cands, s, e))
       local args = {}
-      for _, m in ipairs(ms) do if m then args[#args + 1] = 0; args[#args + 1] = m end end
+      for k = s, math.min(s + CHUNK - 1, #cands) do
+        local o = redis.call('HGET', p .. 'r:identity:' .. cands[k], 'o')
+        if o then args[#args + 1] = 0; args[#args + 1] = string.sub(o, from, to) .. cands[k] end
+      end
       if #args > 0 then redis.call('ZADD', tmp, unpack(args)) end
     end
     for _, m in ipairs(range(tmp, start, want)) do page[#page + 1] = id_of(m) end

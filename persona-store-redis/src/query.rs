@@ -15,7 +15,7 @@ use persona_core::query::{
 };
 use persona_core::{Namespace, Result};
 
-use crate::index::{facet_suffix, score, sort_suffix};
+use crate::index::{facet_position, score, sort_suffix};
 use crate::keys;
 
 enum Clause {
@@ -134,7 +134,11 @@ impl Plan {
     pub(crate) fn facet_args(&self, facets: &[Facet]) -> Option<QueryArgs> {
         let mut out = self.args("facets")?;
         out.push(facets.len().to_string().into());
-        out.extend(facets.iter().map(|f| facet_suffix(*f).as_bytes().to_vec()));
+        out.extend(
+            facets
+                .iter()
+                .map(|f| facet_position(*f).to_string().into_bytes()),
+        );
         Some(QueryArgs(out))
     }
 

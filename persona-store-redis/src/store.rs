@@ -8,18 +8,21 @@ use async_trait::async_trait;
 #[cfg(test)]
 use persona_core::Record;
 use persona_core::attributes::Timestamp;
-use persona_core::query::{self, Facet, FacetCounts, Filter, ListRequest, Page, Query};
-use persona_core::store::{Current, plan, purge_audit};
+use persona_core::query::{
+    self, Facet, FacetCounts, Filter, IndexFields, ListRequest, Page, Query,
+};
+use persona_core::store::{Current, Op, WriteMode, plan, purge_audit};
 use persona_core::{
     Actor, AnyRecord, AuditEntry, AuditQuery, Batch, Capabilities, Error, Health, HistoryEntry,
     Identity, Kind, Namespace, Result, Store, Tombstone, Version, VersionInfo,
 };
-use redis::Value;
 use redis::aio::ConnectionManager;
+use redis::{Cmd, RedisWrite, Value};
+use serde::Serialize;
 
 use crate::conn::Conn;
 use crate::error::{BACKEND, RedisError, db, decode};
-use crate::index::{self, Changes, Entries};
+use crate::index::{self, Commands};
 use crate::keys;
 use crate::lua;
 use crate::query::{Plan, QueryArgs};
@@ -52,8 +55,8 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
-/// `HMGET d x s` of a record hash.
-type RecordRow = (Option<Vec<u8>>, Option<String>, Option<String>);
+/// `HMGET d z s` of a record hash: live document, soft-deleted document, seq of the last write.
+type RecordRow = (Option<Vec<u8>>, Option<Vec<u8>>, Option<String>);
 
 /// A stored record as read before a write.
 struct Stored {
@@ -62,11 +65,15 @@ struct Stored {
     seq: String,
 }
 
-/// A record's state while a batch is planned.
-struct Staged {
-    record: AnyRecord,
-    deleted: bool,
-    last_op: usize,
+/// A record a write reads, checks or writes.
+struct Touched<'b> {
+    kind: Kind,
+    id: &'b str,
+    /// Its state before the batch (`None` when absent or not read).
+    stored: Option<Stored>,
+    /// Its state after the ops planned so far: index of its record in the output, deleted flag,
+    /// index of the last op writing it.
+    staged: Option<(usize, bool, usize)>,
 }
 
 pub(crate) fn invalid_prefix() -> Error {
@@ -164,45 +171,63 @@ impl RedisStore {
         format!("{}{suffix}", self.base)
     }
 
+    fn record_key(&self, kind: Kind, id: &str) -> String {
+        keys::record_key(&self.base, kind, id)
+    }
+
     fn conn(&self) -> Conn {
         self.conn.clone()
     }
 
-    async fn read_states(&self, keys: &[(Kind, String)]) -> Result<Vec<Option<Stored>>> {
+    async fn read_states(&self, keys: &[(Kind, &str)]) -> Result<Vec<Option<Stored>>> {
         let mut pipe = redis::pipe();
         for (kind, id) in keys {
             pipe.cmd("HMGET")
-                .arg(self.key(&keys::record(*kind, id)))
+                .arg(self.record_key(*kind, id))
                 .arg("d")
-                .arg("x")
+                .arg("z")
                 .arg("s");
         }
         let rows: Vec<RecordRow> = pipe.query_async(&mut self.conn()).await.map_err(db)?;
         keys.iter()
             .zip(rows)
-            .map(|((kind, _), row)| match row {
-                (Some(doc), deleted, seq) => Ok(Some(Stored {
-                    record: AnyRecord::from_json(*kind, &doc).map_err(|source| {
-                        Error::from(RedisError::Decode {
-                            what: "record",
-                            source,
-                        })
-                    })?,
-                    deleted: deleted.as_deref() == Some("1"),
+            .map(|((kind, _), (live, deleted, seq))| {
+                let (doc, deleted) = match (live, deleted) {
+                    (Some(doc), _) => (doc, false),
+                    (None, Some(doc)) => (doc, true),
+                    (None, None) => return Ok(None),
+                };
+                Ok(Some(Stored {
+                    record: decode_record(*kind, &doc)?,
+                    deleted,
                     seq: seq.unwrap_or_default(),
-                })),
-                _ => Ok(None),
+                }))
             })
             .collect()
     }
 
-    async fn run_write(&self, args: Vec<Vec<u8>>) -> Result<WriteReply> {
-        let mut invocation = lua::WRITE.key(self.key(keys::SEQ));
-        invocation.arg(self.base.as_bytes()).arg(args);
-        let reply: Value = invocation
-            .invoke_async(&mut self.conn())
-            .await
-            .map_err(db)?;
+    /// The `EVALSHA` of the write script, up to its op count.
+    fn write_cmd(&self, nops: usize) -> Cmd {
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(lua::WRITE.get_hash())
+            .arg(1)
+            .arg(self.key(keys::SEQ))
+            .arg(self.base.as_bytes())
+            .arg(nops);
+        cmd
+    }
+
+    async fn run_write(&self, cmd: &Cmd) -> Result<WriteReply> {
+        let mut conn = self.conn();
+        let reply: Value = match cmd.query_async(&mut conn).await {
+            Err(error)
+                if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+            {
+                lua::WRITE.load_async(&mut conn).await.map_err(db)?;
+                cmd.query_async(&mut conn).await.map_err(db)?
+            }
+            reply => reply.map_err(db)?,
+        };
         let items = strings(reply)?;
         match items.first().map(String::as_str) {
             Some("ok") => Ok(WriteReply::Done),
@@ -218,127 +243,161 @@ impl RedisStore {
         }
     }
 
-    /// One planning attempt; `None` when a concurrent writer changed what was read.
-    async fn try_apply(&self, batch: &Batch) -> Result<Option<Vec<AnyRecord>>> {
-        let mut read: Vec<(Kind, String)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for op in batch.ops() {
-            let (kind, id) = op.target();
-            if seen.insert((kind, id.to_owned())) {
-                read.push((kind, id.to_owned()));
+    /// One planning attempt; `None` when a concurrent writer changed what was read, or when an
+    /// optimistic attempt's assumption did not hold.
+    ///
+    /// `optimistic` (only for batches of creates) skips reading the targets: it plans as if none
+    /// of them existed and every referenced persona outside the batch were live, and lets the
+    /// script check exactly that (targets absent, personas live). When the assumption is wrong —
+    /// or planning fails under it, since the first failing op might differ — the caller re-plans
+    /// against the stored state, which gives the reference's outcome.
+    async fn try_apply<'b>(
+        &self,
+        batch: &'b Batch,
+        optimistic: bool,
+    ) -> Result<Option<Vec<AnyRecord>>> {
+        let mut touched: Vec<Touched<'b>> = Vec::new();
+        let mut index: HashMap<(Kind, &'b str), usize> = HashMap::new();
+        let mut last_op: Vec<usize> = Vec::new();
+        let mut targets = Vec::with_capacity(batch.len());
+        for (i, op) in batch.ops().iter().enumerate() {
+            let target = touch(&mut touched, &mut index, op.target());
+            targets.push(target);
+            if last_op.len() <= target {
+                last_op.resize(target + 1, 0);
             }
-            if let persona_core::store::Op::Put {
-                record: AnyRecord::Identity(identity),
-                ..
-            } = op
-            {
-                let key = (Kind::Persona, identity.persona_id.as_str().to_owned());
-                if seen.insert(key.clone()) {
-                    read.push(key);
-                }
+            last_op[target] = i;
+            if !optimistic && let Some(persona) = persona_of(op) {
+                touch(&mut touched, &mut index, (Kind::Persona, persona));
             }
         }
-        let states = self.read_states(&read).await?;
-        let stored: HashMap<(Kind, String), &Stored> = read
-            .iter()
-            .cloned()
-            .zip(states.iter())
-            .filter_map(|(key, state)| Some((key, state.as_ref()?)))
-            .collect();
+        if !optimistic {
+            let keys: Vec<(Kind, &str)> = touched.iter().map(|t| (t.kind, t.id)).collect();
+            for (t, stored) in touched.iter_mut().zip(self.read_states(&keys).await?) {
+                t.stored = stored;
+            }
+        }
 
         let now = Timestamp::now();
-        let mut staged: HashMap<(Kind, String), Staged> = HashMap::new();
-        let mut order: Vec<(Kind, String)> = Vec::new();
-        let mut ops: Vec<Vec<u8>> = Vec::with_capacity(7 * batch.len());
-        let mut out = Vec::with_capacity(batch.len());
+        let mut cmd = self.write_cmd(batch.len());
+        let mut out: Vec<AnyRecord> = Vec::with_capacity(batch.len());
+        let mut live_checks: Vec<&'b str> = Vec::new();
         for (i, op) in batch.ops().iter().enumerate() {
-            let (kind, id) = op.target();
-            let key = (kind, id.to_owned());
-            let current = match staged.get(&key) {
-                Some(s) => Some(Current {
-                    record: &s.record,
-                    deleted: s.deleted,
+            let target = targets[i];
+            let t = &touched[target];
+            let current = match t.staged {
+                Some((at, deleted, _)) => Some(Current {
+                    record: &out[at],
+                    deleted,
                 }),
-                None => stored.get(&key).map(|s| Current {
+                None => t.stored.as_ref().map(|s| Current {
                     record: &s.record,
                     deleted: s.deleted,
                 }),
             };
-            let planned = plan(op, current, batch.actor(), now)?;
+            let planned = match plan(op, current, batch.actor(), now) {
+                Ok(planned) => planned,
+                Err(_) if optimistic => return Ok(None),
+                Err(error) => return Err(error),
+            };
             if planned.needs_persona_check()
-                && let AnyRecord::Identity(identity) = &planned.record
+                && let Some(persona) = persona_of(op)
             {
-                let persona = (Kind::Persona, identity.persona_id.as_str().to_owned());
-                let live = match staged.get(&persona) {
-                    Some(s) => !s.deleted,
-                    None => stored.get(&persona).is_some_and(|s| !s.deleted),
+                let state = index.get(&(Kind::Persona, persona)).map(|&p| &touched[p]);
+                let live = match state {
+                    Some(Touched {
+                        staged: Some((_, deleted, _)),
+                        ..
+                    }) => !deleted,
+                    _ if optimistic => {
+                        if !live_checks.contains(&persona) {
+                            live_checks.push(persona);
+                        }
+                        true
+                    }
+                    Some(p) => p.stored.as_ref().is_some_and(|s| !s.deleted),
+                    None => false,
                 };
                 if !live {
+                    if optimistic {
+                        return Ok(None);
+                    }
                     return Err(Error::missing_persona());
                 }
             }
-            let doc = planned.record.to_json().map_err(not_serialisable)?;
-            let mut entry = planned.audit;
-            let label = entry.label.take();
-            ops.push(keys::audit_of(kind, id).into_bytes());
-            ops.push(serde_json::to_vec(&entry).map_err(not_serialisable)?);
-            ops.push(label.map_or_else(Vec::new, |l| format!("={l}").into_bytes()));
-            ops.push(keys::history(kind, id).into_bytes());
-            ops.push(planned.history.info.version.to_string().into_bytes());
-            ops.push(history_head(&planned.history.info, kind)?);
-            ops.push(doc);
-            out.push(planned.record.clone());
-            match staged.get_mut(&key) {
-                Some(s) => {
-                    s.record = planned.record;
-                    s.deleted = planned.deleted;
-                    s.last_op = i + 1;
+            let mut audit = planned.audit;
+            let label = audit.label.take();
+            cmd.arg(target + 1);
+            {
+                let mut w = cmd.writer_for_next_arg();
+                serde_json::to_writer(&mut w, &audit).map_err(not_serialisable)?;
+                if let Some(label) = label {
+                    std::io::Write::write_all(&mut w, &[0])
+                        .and_then(|()| std::io::Write::write_all(&mut w, label.as_bytes()))
+                        .map_err(|e| not_serialisable(serde_json::Error::io(e)))?;
+                }
+            }
+            write_json(&mut cmd, &planned.history.info)?;
+            write_document(&mut cmd, &planned.record)?;
+            if last_op[target] == i {
+                cmd.arg("");
+            } else {
+                cmd.arg(planned.history.info.version.get());
+            }
+            touched[target].staged = Some((out.len(), planned.deleted, i));
+            out.push(planned.record);
+        }
+
+        let mut commands = Commands::default();
+        cmd.arg(touched.len());
+        let mut kindid = String::new();
+        for t in &touched {
+            kindid.clear();
+            kindid.push_str(t.kind.as_str());
+            kindid.push(':');
+            kindid.push_str(t.id);
+            cmd.arg(kindid.as_bytes());
+            cmd.arg(t.stored.as_ref().map_or("", |s| s.seq.as_str()));
+            let Some((at, deleted, last)) = t.staged else {
+                cmd.arg("").arg("").arg("").arg(0);
+                continue;
+            };
+            cmd.arg(if deleted { "z" } else { "d" });
+            match &t.stored {
+                Some(stored) => cmd.arg(stored.record.version().get()),
+                None => cmd.arg(""),
+            };
+            cmd.arg(last + 1);
+            let record = &out[at];
+            let fields = match record.as_identity() {
+                Some(identity) if !deleted => Some(IndexFields::of(identity)),
+                _ => None,
+            };
+            match &t.stored {
+                None => commands.add_all(record, fields.as_ref(), deleted),
+                Some(stored) => commands.diff(
+                    (&stored.record, stored.deleted),
+                    (record, fields.as_ref(), deleted),
+                ),
+            }
+            match &fields {
+                Some(fields) => {
+                    let [sorts, facets] = index::record_fields(fields);
+                    cmd.arg(2).arg("o").arg(sorts).arg("f").arg(facets);
                 }
                 None => {
-                    order.push(key.clone());
-                    staged.insert(
-                        key,
-                        Staged {
-                            record: planned.record,
-                            deleted: planned.deleted,
-                            last_op: i + 1,
-                        },
-                    );
+                    cmd.arg(0);
                 }
             }
         }
-
-        let mut args: Vec<Vec<u8>> = Vec::new();
-        args.push(read.len().to_string().into_bytes());
-        for (key, state) in read.iter().zip(&states) {
-            args.push(keys::record(key.0, &key.1).into_bytes());
-            args.push(
-                state
-                    .as_ref()
-                    .map_or_else(Vec::new, |s| s.seq.clone().into_bytes()),
-            );
+        cmd.arg(live_checks.len());
+        for persona in live_checks {
+            cmd.arg(format!("{}:{persona}", Kind::Persona.as_str()));
         }
-        args.push(b"0".to_vec());
-        args.push(batch.len().to_string().into_bytes());
-        args.extend(ops);
-        args.push(order.len().to_string().into_bytes());
-        let mut changes = Changes::default();
-        for key in &order {
-            let s = &staged[key];
-            args.push(keys::record(key.0, &key.1).into_bytes());
-            args.push(s.last_op.to_string().into_bytes());
-            args.push(if s.deleted {
-                b"1".to_vec()
-            } else {
-                b"0".to_vec()
-            });
-            let old = stored
-                .get(key)
-                .map_or_else(Entries::new, |st| index::entries(&st.record, st.deleted));
-            changes.diff(&old, &index::entries(&s.record, s.deleted));
-        }
-        push_commands(&mut args, changes);
-        match self.run_write(args).await? {
+        cmd.arg(0);
+        cmd.arg(commands.len());
+        commands.write(&mut cmd);
+        match self.run_write(&cmd).await? {
             WriteReply::Done => Ok(Some(out)),
             WriteReply::Stale => Ok(None),
             WriteReply::Referenced(_) => {
@@ -348,8 +407,7 @@ impl RedisStore {
     }
 
     async fn try_purge(&self, kind: Kind, id: &str, actor: &Actor) -> Result<Option<Tombstone>> {
-        let key = (kind, id.to_owned());
-        let states = self.read_states(std::slice::from_ref(&key)).await?;
+        let states = self.read_states(&[(kind, id)]).await?;
         let Some(stored) = states.into_iter().next().flatten() else {
             return Err(Error::not_found(kind, id));
         };
@@ -363,39 +421,39 @@ impl RedisStore {
             actor: actor.clone(),
         };
         let entry = purge_audit(kind, id, last, actor, now);
-        let record_key = keys::record(kind, id);
-        let audit_list = keys::audit_of(kind, id);
-        let mut args: Vec<Vec<u8>> = vec![
-            b"1".to_vec(),
-            record_key.clone().into_bytes(),
-            stored.seq.clone().into_bytes(),
-        ];
+        // one op (the audit entry only), one checked record, the reference check
+        let mut cmd = self.write_cmd(1);
+        cmd.arg(1);
+        write_json(&mut cmd, &entry)?;
+        cmd.arg("").arg("").arg("");
+        cmd.arg(1)
+            .arg(format!("{}:{id}", kind.as_str()))
+            .arg(stored.seq.as_str())
+            .arg("")
+            .arg("")
+            .arg("")
+            .arg(0);
+        cmd.arg(0);
         if kind == Kind::Persona {
-            args.push(b"1".to_vec());
-            args.push(keys::refs(id).into_bytes());
+            cmd.arg(1).arg(keys::refs(id));
         } else {
-            args.push(b"0".to_vec());
+            cmd.arg(0);
         }
-        args.push(b"1".to_vec());
-        args.push(audit_list.clone().into_bytes());
-        args.push(serde_json::to_vec(&entry).map_err(not_serialisable)?);
-        args.extend([Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()]);
-        args.push(b"0".to_vec());
-        let mut changes = Changes::default();
-        changes.diff(
-            &index::entries(&stored.record, stored.deleted),
-            &Entries::new(),
-        );
-        changes.push("DEL", &record_key, []);
-        changes.push("DEL", &keys::history(kind, id), []);
-        changes.push("STRIP", &audit_list, []);
-        changes.push(
-            "SET",
-            &keys::tombstone(kind, id),
-            [serde_json::to_vec(&tombstone).map_err(not_serialisable)?],
-        );
-        push_commands(&mut args, changes);
-        match self.run_write(args).await? {
+        let mut commands = Commands::default();
+        commands.remove_all(&stored.record, stored.deleted);
+        commands.other.extend([
+            ("DEL", keys::record(kind, id), Vec::new()),
+            ("DEL", keys::history(kind, id), Vec::new()),
+            ("STRIP", keys::audit_of(kind, id), Vec::new()),
+            (
+                "SET",
+                keys::tombstone(kind, id),
+                vec![serde_json::to_vec(&tombstone).map_err(not_serialisable)?],
+            ),
+        ]);
+        cmd.arg(commands.len());
+        commands.write(&mut cmd);
+        match self.run_write(&cmd).await? {
             WriteReply::Done => Ok(Some(tombstone)),
             WriteReply::Stale => Ok(None),
             WriteReply::Referenced(count) => Err(Error::Referenced {
@@ -440,22 +498,56 @@ impl RedisStore {
         if seqs.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
-        pipe.cmd("HMGET").arg(self.key(keys::AUDIT)).arg(seqs);
-        pipe.cmd("HMGET")
-            .arg(self.key(keys::AUDIT_LABELS))
-            .arg(seqs);
-        let (entries, labels): (Vec<Option<Vec<u8>>>, Vec<Option<String>>) =
-            pipe.query_async(&mut self.conn()).await.map_err(db)?;
+        let entries: Vec<Option<Vec<u8>>> = redis::cmd("HMGET")
+            .arg(self.key(keys::AUDIT))
+            .arg(seqs)
+            .query_async(&mut self.conn())
+            .await
+            .map_err(db)?;
         let mut out = Vec::with_capacity(seqs.len());
-        for ((seq, entry), label) in seqs.iter().zip(entries).zip(labels) {
+        for (seq, entry) in seqs.iter().zip(entries) {
             let Some(entry) = entry else { continue };
-            let mut entry: AuditEntry = decode("audit entry", &entry)?;
+            // `json`, or `json NUL label` while the label has not been erased by a purge
+            let (json, label) = match entry.iter().position(|&b| b == 0) {
+                Some(cut) => (&entry[..cut], Some(&entry[cut + 1..])),
+                None => (&entry[..], None),
+            };
+            let mut entry: AuditEntry = decode("audit entry", json)?;
             entry.seq = *seq;
-            entry.label = label;
+            entry.label = label
+                .map(|l| String::from_utf8(l.to_vec()).map_err(|_| RedisError::Reply("label")))
+                .transpose()?;
             out.push(entry);
         }
         Ok(out)
+    }
+}
+
+/// Registers a record a batch touches; returns its index.
+fn touch<'b>(
+    touched: &mut Vec<Touched<'b>>,
+    index: &mut HashMap<(Kind, &'b str), usize>,
+    key: (Kind, &'b str),
+) -> usize {
+    *index.entry(key).or_insert_with(|| {
+        touched.push(Touched {
+            kind: key.0,
+            id: key.1,
+            stored: None,
+            staged: None,
+        });
+        touched.len() - 1
+    })
+}
+
+/// The persona an identity put refers to.
+fn persona_of(op: &Op) -> Option<&str> {
+    match op {
+        Op::Put {
+            record: AnyRecord::Identity(identity),
+            ..
+        } => Some(identity.persona_id.as_str()),
+        _ => None,
     }
 }
 
@@ -465,18 +557,27 @@ enum WriteReply {
     Referenced(u64),
 }
 
-/// The JSON of a history entry up to its record document: the scripts append the document and
-/// `}}`, so each document crosses the network once although it is stored twice (record and
-/// history). The result is exactly what `HistoryEntry` deserialises.
-fn history_head(info: &VersionInfo, kind: Kind) -> Result<Vec<u8>> {
-    let mut head = serde_json::to_vec(info).map_err(not_serialisable)?;
-    if head.pop() != Some(b'}') {
-        return Err(RedisError::Reply("version info is not a JSON object").into());
+fn write_json<T: Serialize + ?Sized>(cmd: &mut Cmd, value: &T) -> Result<()> {
+    serde_json::to_writer(cmd.writer_for_next_arg(), value).map_err(not_serialisable)
+}
+
+/// Writes the record's document (`AnyRecord::to_json`) straight into the command.
+fn write_document(cmd: &mut Cmd, record: &AnyRecord) -> Result<()> {
+    match record {
+        AnyRecord::Persona(r) => write_json(cmd, &**r),
+        AnyRecord::Identity(r) => write_json(cmd, &**r),
+        AnyRecord::Group(r) => write_json(cmd, &**r),
     }
-    head.extend_from_slice(b",\"record\":{\"kind\":\"");
-    head.extend_from_slice(kind.as_str().as_bytes());
-    head.extend_from_slice(b"\",\"record\":");
-    Ok(head)
+}
+
+fn decode_record(kind: Kind, doc: &[u8]) -> Result<AnyRecord> {
+    AnyRecord::from_json(kind, doc).map_err(|source| {
+        RedisError::Decode {
+            what: "record",
+            source,
+        }
+        .into()
+    })
 }
 
 fn not_serialisable(source: serde_json::Error) -> Error {
@@ -485,16 +586,6 @@ fn not_serialisable(source: serde_json::Error) -> Error {
         "record is not serialisable",
         Some(Box::new(source)),
     )
-}
-
-fn push_commands(args: &mut Vec<Vec<u8>>, changes: Changes) {
-    args.push(changes.commands.len().to_string().into_bytes());
-    for ((cmd, key), values) in changes.commands {
-        args.push(cmd.as_bytes().to_vec());
-        args.push(key.into_bytes());
-        args.push(values.len().to_string().into_bytes());
-        args.extend(values);
-    }
 }
 
 /// The strings of an array reply.
@@ -616,9 +707,23 @@ impl Store for RedisStore {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        // A batch of creates is first planned without reading its targets.
+        let mut optimistic = batch.ops().iter().all(|op| {
+            matches!(
+                op,
+                Op::Put {
+                    mode: WriteMode::Create,
+                    ..
+                }
+            )
+        });
         for attempt in 0..MAX_ATTEMPTS {
-            if let Some(records) = self.try_apply(&batch).await? {
+            if let Some(records) = self.try_apply(&batch, optimistic).await? {
                 return Ok(records);
+            }
+            if optimistic {
+                optimistic = false;
+                continue;
             }
             backoff(attempt).await;
         }
@@ -626,25 +731,14 @@ impl Store for RedisStore {
     }
 
     async fn get(&self, kind: Kind, id: &str) -> Result<Option<AnyRecord>> {
-        let (doc, deleted): (Option<Vec<u8>>, Option<String>) = redis::cmd("HMGET")
-            .arg(self.key(&keys::record(kind, id)))
+        // Only a live record has a `d` field.
+        let doc: Option<Vec<u8>> = redis::cmd("HGET")
+            .arg(self.record_key(kind, id))
             .arg("d")
-            .arg("x")
             .query_async(&mut self.conn())
             .await
             .map_err(db)?;
-        match doc {
-            Some(doc) if deleted.as_deref() != Some("1") => AnyRecord::from_json(kind, &doc)
-                .map(Some)
-                .map_err(|source| {
-                    RedisError::Decode {
-                        what: "record",
-                        source,
-                    }
-                    .into()
-                }),
-            _ => Ok(None),
-        }
+        doc.map(|doc| decode_record(kind, &doc)).transpose()
     }
 
     async fn purge(&self, kind: Kind, id: &str, actor: &Actor) -> Result<Tombstone> {
@@ -658,14 +752,20 @@ impl Store for RedisStore {
     }
 
     async fn versions(&self, kind: Kind, id: &str) -> Result<Vec<VersionInfo>> {
-        let entries: Vec<Vec<u8>> = redis::cmd("HVALS")
+        let (older, current): (Vec<Vec<u8>>, Option<Vec<u8>>) = redis::pipe()
+            .atomic()
+            .cmd("HVALS")
             .arg(self.key(&keys::history(kind, id)))
+            .cmd("HGET")
+            .arg(self.record_key(kind, id))
+            .arg("v")
             .query_async(&mut self.conn())
             .await
             .map_err(db)?;
         // `VersionInfo` reads the flattened fields of a history entry and skips its record.
-        let mut infos = entries
+        let mut infos = older
             .iter()
+            .chain(&current)
             .map(|json| decode::<VersionInfo>("history entry", json))
             .collect::<Result<Vec<_>>>()?;
         infos.sort_by_key(|info| info.version);
@@ -678,13 +778,35 @@ impl Store for RedisStore {
         id: &str,
         version: Version,
     ) -> Result<Option<HistoryEntry>> {
-        let entry: Option<Vec<u8>> = redis::cmd("HGET")
+        type Current = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+        let (older, (info, live, deleted)): (Option<Vec<u8>>, Current) = redis::pipe()
+            .atomic()
+            .cmd("HGET")
             .arg(self.key(&keys::history(kind, id)))
             .arg(version.get())
+            .cmd("HMGET")
+            .arg(self.record_key(kind, id))
+            .arg("v")
+            .arg("d")
+            .arg("z")
             .query_async(&mut self.conn())
             .await
             .map_err(db)?;
-        entry.map(|json| decode("history entry", &json)).transpose()
+        if let Some(json) = older {
+            return decode("history entry", &json).map(Some);
+        }
+        // The current version's entry is the record hash's info and document.
+        let (Some(info), Some(doc)) = (info, live.or(deleted)) else {
+            return Ok(None);
+        };
+        let info: VersionInfo = decode("history entry", &info)?;
+        if info.version != version {
+            return Ok(None);
+        }
+        Ok(Some(HistoryEntry {
+            info,
+            record: decode_record(kind, &doc)?,
+        }))
     }
 
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
@@ -830,22 +952,33 @@ impl Store for RedisStore {
 mod tests {
     use super::*;
 
+    /// The write script's `entry(kindid, info, doc)`, in Rust: the splice must read back as the
+    /// `HistoryEntry` of that version.
+    fn splice(kind: Kind, info: &[u8], doc: &[u8]) -> Vec<u8> {
+        let mut out = info[..info.len() - 1].to_vec();
+        out.extend_from_slice(b",\"record\":{\"kind\":\"");
+        out.extend_from_slice(kind.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"record\":");
+        out.extend_from_slice(doc);
+        out.extend_from_slice(b"}}");
+        out
+    }
+
     #[test]
     fn spliced_history_reads_as_the_entry() {
         let identity = Identity::new("p".into(), "Ann");
         let planned = plan(
-            &persona_core::store::Op::Put {
+            &Op::Put {
                 record: identity.into_any(),
-                mode: persona_core::WriteMode::Create,
+                mode: WriteMode::Create,
             },
             None,
             &Actor::new("me \"quoted\""),
             Timestamp::now(),
         )
         .unwrap();
-        let mut json = history_head(&planned.history.info, Kind::Identity).unwrap();
-        json.extend(planned.record.to_json().unwrap());
-        json.extend_from_slice(b"}}");
+        let info = serde_json::to_vec(&planned.history.info).unwrap();
+        let json = splice(Kind::Identity, &info, &planned.record.to_json().unwrap());
         let entry: HistoryEntry = serde_json::from_slice(&json).unwrap();
         assert_eq!(entry, planned.history);
     }

@@ -1,5 +1,5 @@
 //! Redis-specific guarantees beyond the shared suite: exact equality with the reference evaluator
-//! on a larger data set (both page strategies of the planner), exact nanosecond time filters, and
+//! on a larger data set (both page strategies of the planner, facet counts), exact nanosecond time filters, and
 //! index consistency after concurrent writers.
 
 mod common;
@@ -8,7 +8,9 @@ use std::collections::HashSet;
 
 use persona_core::attributes::Timestamp;
 use persona_core::attributes::psychographics::Trait;
-use persona_core::query::{Direction, Filter, IndexFields, Query, SortKey, evaluate};
+use persona_core::query::{
+    Direction, Facet, Filter, IndexFields, Query, SortKey, count_facets, evaluate,
+};
 use persona_core::store::{Batch, WriteMode};
 use persona_core::{Actor, Identity, MemoryStore, Persona, Store, StoreExt};
 use persona_store_redis::RedisStore;
@@ -135,7 +137,14 @@ async fn large_data_set_matches_reference_for_every_plan() {
     };
     filters.push(genders);
 
+    let all_fields: Vec<IndexFields> = records.iter().map(IndexFields::of).collect();
     for filter in filters {
+        let facets = store.facets(&filter, &Facet::ALL).await.expect("facets");
+        assert_eq!(
+            facets,
+            count_facets(&filter, &Facet::ALL, &all_fields),
+            "facets of {filter:?}"
+        );
         for sort in [
             SortKey::Created,
             SortKey::Updated,
@@ -379,4 +388,167 @@ async fn prefixes_and_namespaces_keep_apart() {
     );
     assert!(store.clone().with_prefix("bad{prefix").is_err());
     store.clear_namespace().await.unwrap();
+}
+
+/// Runs the same setup and batch on this store and on the reference, and asserts the same
+/// outcome: the same error (by its message), or the same records, versions and history.
+async fn assert_batch_like_reference(
+    setup: &[Batch],
+    batch: Batch,
+    check_ids: &[(persona_core::Kind, &str)],
+) {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let reference = MemoryStore::new();
+    let mut outcomes = Vec::new();
+    for target in [&store as &dyn Store, &reference as &dyn Store] {
+        for step in setup {
+            target.apply(step.clone()).await.expect("setup batch");
+        }
+        let result = target.apply(batch.clone()).await;
+        let mut seen = Vec::new();
+        for (kind, id) in check_ids {
+            let versions: Vec<_> = target
+                .versions(*kind, id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|v| (v.version, v.action, v.deleted))
+                .collect();
+            let mut contents = Vec::new();
+            for (version, _, _) in &versions {
+                let entry = target.version(*kind, id, *version).await.unwrap().unwrap();
+                assert_eq!(entry.info.version, *version);
+                contents.push((entry.record.id_str().to_owned(), entry.record.version()));
+            }
+            let live = target.get(*kind, id).await.unwrap().map(|r| r.version());
+            seen.push((versions, contents, live));
+        }
+        let audit: Vec<_> = target
+            .audit(&persona_core::AuditQuery::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.seq, e.action, e.id, e.version, e.label))
+            .collect();
+        outcomes.push((
+            result.map(|records| {
+                records
+                    .iter()
+                    .map(|r| (r.id_str().to_owned(), r.version()))
+                    .collect::<Vec<_>>()
+            }),
+            seen,
+            audit,
+        ));
+    }
+    let (mine, want) = (&outcomes[0], &outcomes[1]);
+    match (&mine.0, &want.0) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => panic!("outcomes differ: {a:?} vs {b:?}"),
+    }
+    assert_eq!(mine.1, want.1, "versions, history entries, live state");
+    assert_eq!(mine.2, want.2, "audit log");
+    store.clear_namespace().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_and_fallbacks_match_reference() {
+    use persona_core::Kind;
+    let persona = {
+        let mut p = Persona::new("P", "t", "p");
+        p.id = "p1".into();
+        p
+    };
+    let identity = |id: &str, persona: &str| {
+        let mut i = Identity::new(persona.into(), format!("Name {id}"));
+        i.id = id.into();
+        i
+    };
+    let batch = |build: &dyn Fn(&mut Batch)| {
+        let mut b = Batch::new(actor());
+        build(&mut b);
+        b
+    };
+    let with_persona = batch(&|b| {
+        b.put(persona.clone(), WriteMode::Create).unwrap();
+    });
+
+    // several versions of one record in one batch, then more in a later batch
+    let mut updated = identity("i1", "p1");
+    updated.version = persona_core::Version(1);
+    updated.name = "Renamed".into();
+    let mut again = updated.clone();
+    again.version = persona_core::Version(2);
+    again.name = "Again".into();
+    let setup = [
+        with_persona.clone(),
+        batch(&|b| {
+            b.put(identity("i1", "p1"), WriteMode::Create).unwrap();
+            b.put(updated.clone(), WriteMode::Update(persona_core::Version(1)))
+                .unwrap();
+            b.delete(Kind::Identity, "i1", None);
+        }),
+    ];
+    let last = batch(&|b| {
+        b.restore(Kind::Identity, "i1", Some(persona_core::Version(3)));
+        b.put(again.clone(), WriteMode::Update(persona_core::Version(4)))
+            .unwrap();
+    });
+    assert_batch_like_reference(&setup, last, &[(Kind::Identity, "i1")]).await;
+
+    // creates only (the optimistic path), each failing in the reference for another reason
+    let existing = [
+        with_persona.clone(),
+        batch(&|b| {
+            b.put(identity("taken", "p1"), WriteMode::Create).unwrap();
+        }),
+    ];
+    let clash = batch(&|b| {
+        b.put(identity("fresh", "p1"), WriteMode::Create).unwrap();
+        b.put(identity("taken", "p1"), WriteMode::Create).unwrap();
+    });
+    let ids = [(Kind::Identity, "fresh"), (Kind::Identity, "taken")];
+    assert_batch_like_reference(&existing, clash, &ids).await;
+
+    let twice = batch(&|b| {
+        b.put(identity("dup", "p1"), WriteMode::Create).unwrap();
+        b.put(identity("dup", "p1"), WriteMode::Create).unwrap();
+    });
+    assert_batch_like_reference(&existing, twice, &[(Kind::Identity, "dup")]).await;
+
+    // an earlier op's missing persona wins over a later op's taken id
+    let order = batch(&|b| {
+        b.put(identity("orphan", "nobody"), WriteMode::Create)
+            .unwrap();
+        b.put(identity("taken", "p1"), WriteMode::Create).unwrap();
+    });
+    assert_batch_like_reference(&existing, order, &[(Kind::Identity, "orphan")]).await;
+
+    // a soft-deleted persona, and a persona created after the identity referring to it
+    let deleted_persona = [
+        with_persona.clone(),
+        batch(&|b| {
+            b.delete(Kind::Persona, "p1", None);
+        }),
+    ];
+    let on_deleted = batch(&|b| {
+        b.put(identity("late", "p1"), WriteMode::Create).unwrap();
+    });
+    assert_batch_like_reference(&deleted_persona, on_deleted, &[(Kind::Identity, "late")]).await;
+    let mut p2 = persona.clone();
+    p2.id = "p2".into();
+    let before_persona = batch(&|b| {
+        b.put(identity("early", "p2"), WriteMode::Create).unwrap();
+        b.put(p2.clone(), WriteMode::Create).unwrap();
+    });
+    assert_batch_like_reference(&[], before_persona, &[(Kind::Persona, "p2")]).await;
+    let after_persona = batch(&|b| {
+        b.put(p2.clone(), WriteMode::Create).unwrap();
+        b.put(identity("later", "p2"), WriteMode::Create).unwrap();
+    });
+    let ids = [(Kind::Persona, "p2"), (Kind::Identity, "later")];
+    assert_batch_like_reference(&[], after_persona, &ids).await;
 }
