@@ -19,21 +19,11 @@
 //! each of nine namespace-wide hashes.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use persona_core::query::{Facet, IndexFields, SortKey, trait_index};
 use persona_core::{AnyRecord, Kind};
 
 use crate::keys;
-
-/// The sort keys and the suffix of their sorted set (`o:<suffix>`) and record field
-/// (`o<suffix>`).
-pub(crate) const SORTS: [(SortKey, &str); 4] = [
-    (SortKey::Created, "c"),
-    (SortKey::Updated, "u"),
-    (SortKey::Name, "n"),
-    (SortKey::Age, "a"),
-];
 
 /// The suffix of the sort index of `key`.
 pub(crate) fn sort_suffix(key: SortKey) -> &'static str {
@@ -80,14 +70,14 @@ pub(crate) fn visit(
         return;
     };
     let mut key = String::with_capacity(64);
-    macro_rules! set {
-        ($($fmt:tt)*) => {{
-            key.clear();
-            let _ = write!(key, $($fmt)*);
-            sink(&key, id, None);
-        }};
-    }
-    set!("refs:{}", identity.persona_id);
+    // keys are built with push_str: this runs ~50 times per identity written
+    let mut set = |key: &mut String, prefix: &str, value: &str| {
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(value);
+        sink(key, id, None);
+    };
+    set(&mut key, "refs:", identity.persona_id.as_str());
     if deleted {
         return;
     }
@@ -99,25 +89,25 @@ pub(crate) fn visit(
             &owned
         }
     };
-    set!("i:p:{}", fields.persona_id);
-    set!("i:a:{}", u8::from(fields.active));
+    set(&mut key, "i:p:", &fields.persona_id);
+    set(&mut key, "i:a:", if fields.active { "1" } else { "0" });
     for tag in &fields.tags {
-        set!("i:t:{tag}");
+        set(&mut key, "i:t:", tag);
     }
     for token in &fields.tokens {
-        set!("i:w:{token}");
+        set(&mut key, "i:w:", token);
     }
     for (prefix, value) in [
-        ("g", &fields.gender),
-        ("c", &fields.country),
-        ("r", &fields.region),
-        ("ci", &fields.city),
-        ("e", &fields.education),
-        ("o", &fields.occupation),
-        ("pl", &fields.political_leaning),
+        ("i:g:", &fields.gender),
+        ("i:c:", &fields.country),
+        ("i:r:", &fields.region),
+        ("i:ci:", &fields.city),
+        ("i:e:", &fields.education),
+        ("i:o:", &fields.occupation),
+        ("i:pl:", &fields.political_leaning),
     ] {
         if let Some(value) = value {
-            set!("i:{prefix}:{value}");
+            set(&mut key, prefix, value);
         }
     }
     sink(&keys::ids(Kind::Identity), id, Some(0.0));
@@ -125,21 +115,23 @@ pub(crate) fn visit(
         sink("n:age", id, Some(f64::from(age)));
     }
     if let Some(traits) = fields.traits {
+        const KEYS: [&str; 5] = ["n:t0", "n:t1", "n:t2", "n:t3", "n:t4"];
         for which in persona_core::attributes::psychographics::Trait::ALL {
             let i = trait_index(which);
-            key.clear();
-            let _ = write!(key, "n:t{i}");
-            sink(&key, id, Some(traits[i]));
+            sink(KEYS[i], id, Some(traits[i]));
         }
     }
     let mut member = Vec::with_capacity(64);
-    for (sort, suffix) in SORTS {
+    for (sort, key) in [
+        (SortKey::Created, "o:c"),
+        (SortKey::Updated, "o:u"),
+        (SortKey::Name, "o:n"),
+        (SortKey::Age, "o:a"),
+    ] {
         member.clear();
         keys::sort_prefix(&fields.sort_value(sort), &mut member);
         member.extend_from_slice(id);
-        key.clear();
-        let _ = write!(key, "o:{suffix}");
-        sink(&key, &member, Some(0.0));
+        sink(key, &member, Some(0.0));
     }
 }
 

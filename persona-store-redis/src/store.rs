@@ -209,6 +209,12 @@ impl RedisStore {
     /// The `EVALSHA` of the write script, up to its op count.
     fn write_cmd(&self, nops: usize) -> Cmd {
         let mut cmd = redis::cmd("EVALSHA");
+        // about what an identity op takes (document, audit, info, index members), so that a bulk
+        // write does not grow the buffer by doubling and copying (capped: beyond it, it grows)
+        redis::RedisWrite::reserve_space_for_args(
+            &mut cmd,
+            [nops.saturating_mul(4096).min(16 << 20)],
+        );
         cmd.arg(lua::WRITE.get_hash())
             .arg(1)
             .arg(self.key(keys::SEQ))
