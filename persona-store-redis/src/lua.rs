@@ -25,8 +25,9 @@ use redis::Script;
 ///    op` (in field `state`), `s` = that op's seq, and the `n` extra fields.
 /// 3. live checks: `kindid` — the record must exist and not be soft-deleted, else `{"stale"}`;
 /// 4. reference checks: `suffix` — the set must be empty, else `{"referenced", count}`;
-/// 5. commands: `name, suffix, argc, args…` among `SADD SREM ZADD ZREM DEL SET STRIP` (`STRIP
-///    ar:…` cuts the labels off the audit entries of the seqs in that list).
+/// 5. commands: `name, suffix, args` among `SADD SREM ZADD ZREM DEL SET STRIP`, `args` one
+///    MessagePack array of strings (`STRIP ar:…` cuts the labels off the audit entries of the
+///    seqs in that list).
 ///
 /// Replies `{"ok", first seq - 1}`.
 pub(crate) static WRITE: LazyLock<Script> = LazyLock::new(|| {
@@ -51,7 +52,7 @@ local ncmd = tonumber(ARGV[j]); local CMDS = j + 1; j = CMDS
 local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1}
 for _ = 1, ncmd do
   if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
-  j = j + 3 + tonumber(ARGV[j + 2])
+  j = j + 3
 end
 if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed write') end
 
@@ -137,28 +138,25 @@ for r = 1, nrec do
   end
 end
 
--- index commands, many members per call straight from ARGV
+-- index commands: each one's arguments are one MessagePack array, many members per call
 j = CMDS
 for _ = 1, ncmd do
   local cmd = ARGV[j]
   local key = p .. ARGV[j + 1]
-  local s = j + 3
-  local e = s + tonumber(ARGV[j + 2]) - 1
+  local args = cmsgpack.unpack(ARGV[j + 2])
+  j = j + 3
   if cmd == 'STRIP' then
     for _, seq in ipairs(redis.call('LRANGE', key, 0, -1)) do
       local audit = redis.call('HGET', p .. 'a', seq)
       local cut = audit and string.find(audit, '\0', 1, true)
       if cut then redis.call('HSET', p .. 'a', seq, string.sub(audit, 1, cut - 1)) end
     end
-  elseif e < s then
+  elseif #args == 0 then
     redis.call(cmd, key)
   else
     -- STEP is even, so score/member pairs stay together
-    for c = s, e, STEP do
-      redis.call(cmd, key, unpack(ARGV, c, math.min(c + STEP - 1, e)))
-    end
+    chunked(cmd, key, args)
   end
-  j = e + 1
 end
 return {'ok', tostring(base)}
 "#,
