@@ -19,21 +19,11 @@
 //! each of nine namespace-wide hashes.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use persona_core::query::{Facet, IndexFields, SortKey, trait_index};
 use persona_core::{AnyRecord, Kind};
 
 use crate::keys;
-
-/// The sort keys and the suffix of their sorted set (`o:<suffix>`) and record field
-/// (`o<suffix>`).
-pub(crate) const SORTS: [(SortKey, &str); 4] = [
-    (SortKey::Created, "c"),
-    (SortKey::Updated, "u"),
-    (SortKey::Name, "n"),
-    (SortKey::Age, "a"),
-];
 
 /// The suffix of the sort index of `key`.
 pub(crate) fn sort_suffix(key: SortKey) -> &'static str {
@@ -80,14 +70,14 @@ pub(crate) fn visit(
         return;
     };
     let mut key = String::with_capacity(64);
-    macro_rules! set {
-        ($($fmt:tt)*) => {{
-            key.clear();
-            let _ = write!(key, $($fmt)*);
-            sink(&key, id, None);
-        }};
-    }
-    set!("refs:{}", identity.persona_id);
+    // keys are built with push_str: this runs ~50 times per identity written
+    let mut set = |key: &mut String, prefix: &str, value: &str| {
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(value);
+        sink(key, id, None);
+    };
+    set(&mut key, "refs:", identity.persona_id.as_str());
     if deleted {
         return;
     }
@@ -99,25 +89,25 @@ pub(crate) fn visit(
             &owned
         }
     };
-    set!("i:p:{}", fields.persona_id);
-    set!("i:a:{}", u8::from(fields.active));
+    set(&mut key, "i:p:", &fields.persona_id);
+    set(&mut key, "i:a:", if fields.active { "1" } else { "0" });
     for tag in &fields.tags {
-        set!("i:t:{tag}");
+        set(&mut key, "i:t:", tag);
     }
     for token in &fields.tokens {
-        set!("i:w:{token}");
+        set(&mut key, "i:w:", token);
     }
     for (prefix, value) in [
-        ("g", &fields.gender),
-        ("c", &fields.country),
-        ("r", &fields.region),
-        ("ci", &fields.city),
-        ("e", &fields.education),
-        ("o", &fields.occupation),
-        ("pl", &fields.political_leaning),
+        ("i:g:", &fields.gender),
+        ("i:c:", &fields.country),
+        ("i:r:", &fields.region),
+        ("i:ci:", &fields.city),
+        ("i:e:", &fields.education),
+        ("i:o:", &fields.occupation),
+        ("i:pl:", &fields.political_leaning),
     ] {
         if let Some(value) = value {
-            set!("i:{prefix}:{value}");
+            set(&mut key, prefix, value);
         }
     }
     sink(&keys::ids(Kind::Identity), id, Some(0.0));
@@ -125,21 +115,23 @@ pub(crate) fn visit(
         sink("n:age", id, Some(f64::from(age)));
     }
     if let Some(traits) = fields.traits {
+        const KEYS: [&str; 5] = ["n:t0", "n:t1", "n:t2", "n:t3", "n:t4"];
         for which in persona_core::attributes::psychographics::Trait::ALL {
             let i = trait_index(which);
-            key.clear();
-            let _ = write!(key, "n:t{i}");
-            sink(&key, id, Some(traits[i]));
+            sink(KEYS[i], id, Some(traits[i]));
         }
     }
     let mut member = Vec::with_capacity(64);
-    for (sort, suffix) in SORTS {
+    for (sort, key) in [
+        (SortKey::Created, "o:c"),
+        (SortKey::Updated, "o:u"),
+        (SortKey::Name, "o:n"),
+        (SortKey::Age, "o:a"),
+    ] {
         member.clear();
         keys::sort_prefix(&fields.sort_value(sort), &mut member);
         member.extend_from_slice(id);
-        key.clear();
-        let _ = write!(key, "o:{suffix}");
-        sink(&key, &member, Some(0.0));
+        sink(key, &member, Some(0.0));
     }
 }
 
@@ -324,48 +316,88 @@ impl Commands {
         self.groups.len() + self.other.len()
     }
 
-    /// Writes `name, key suffix, argc, args…` for every command.
+    /// Writes `name, key suffix, args` for every command, `args` being one MessagePack array of
+    /// strings (the script unpacks it with `cmsgpack`): one script argument per command instead
+    /// of one per member, which Redis parses and hands to Lua faster.
     ///
     /// `ZADD` members are written in descending `(score, member)` order: a sorted set created by
     /// this batch starts in the compact listpack encoding, where each insertion scans from the
     /// smallest element, so descending input makes every insertion stop at the first element
     /// instead of scanning (and parsing the scores of) the whole list.
     pub(crate) fn write(mut self, out: &mut impl redis::RedisWrite) {
+        let mut packed = Vec::new();
         for group in &mut self.groups {
             out.write_arg(group.verb.name().as_bytes());
             out.write_arg(group.key.as_bytes());
             let data = &group.data;
+            packed.clear();
             if group.verb == Verb::Zadd {
                 group.members.sort_unstable_by(|a, b| {
                     b.0.total_cmp(&a.0)
                         .then_with(|| data[b.1..b.2].cmp(&data[a.1..a.2]))
                 });
-                out.write_arg_fmt(2 * group.members.len());
+                msgpack::array(&mut packed, 2 * group.members.len());
                 for &(value, start, end) in &group.members {
                     if value.to_bits() == 0 {
-                        out.write_arg(b"0");
-                    } else if value.is_finite() {
-                        out.write_arg_fmt(format_args!("{value:?}"));
+                        msgpack::string(&mut packed, b"0");
                     } else {
-                        out.write_arg(score(value).as_bytes());
+                        msgpack::string(&mut packed, score(value).as_bytes());
                     }
-                    out.write_arg(&data[start..end]);
+                    msgpack::string(&mut packed, &data[start..end]);
                 }
             } else {
-                out.write_arg_fmt(group.members.len());
+                msgpack::array(&mut packed, group.members.len());
                 for &(_, start, end) in &group.members {
-                    out.write_arg(&data[start..end]);
+                    msgpack::string(&mut packed, &data[start..end]);
                 }
             }
+            out.write_arg(&packed);
         }
         for (name, key, args) in self.other {
             out.write_arg(name.as_bytes());
             out.write_arg(key.as_bytes());
-            out.write_arg_fmt(args.len());
-            for arg in args {
-                out.write_arg(&arg);
+            packed.clear();
+            msgpack::array(&mut packed, args.len());
+            for arg in &args {
+                msgpack::string(&mut packed, arg);
+            }
+            out.write_arg(&packed);
+        }
+    }
+}
+
+/// The two MessagePack forms the write script reads (through Redis' `cmsgpack`, which knows the
+/// original "raw" string types, not the later `bin` ones).
+pub(crate) mod msgpack {
+    /// An array header for `len` elements.
+    pub(crate) fn array(out: &mut Vec<u8>, len: usize) {
+        match u16::try_from(len) {
+            Ok(len) if len < 16 => out.push(0x90 | len as u8),
+            Ok(len) => {
+                out.push(0xdc);
+                out.extend_from_slice(&len.to_be_bytes());
+            }
+            Err(_) => {
+                out.push(0xdd);
+                out.extend_from_slice(&(len as u32).to_be_bytes());
             }
         }
+    }
+
+    /// A string (any bytes).
+    pub(crate) fn string(out: &mut Vec<u8>, bytes: &[u8]) {
+        match u16::try_from(bytes.len()) {
+            Ok(len) if len < 32 => out.push(0xa0 | len as u8),
+            Ok(len) => {
+                out.push(0xda);
+                out.extend_from_slice(&len.to_be_bytes());
+            }
+            Err(_) => {
+                out.push(0xdb);
+                out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(bytes);
     }
 }
 
@@ -374,19 +406,48 @@ mod tests {
     use super::*;
     use persona_core::{Identity, Record};
 
-    fn written(commands: Commands) -> Vec<String> {
+    /// Decodes what `msgpack` writes (test helper).
+    fn unpack(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut take = |n: usize| {
+            let (head, rest) = bytes.split_at(n);
+            bytes = rest;
+            head.to_vec()
+        };
+        let be = |b: Vec<u8>| b.iter().fold(0usize, |n, &x| n << 8 | usize::from(x));
+        let tag = take(1)[0];
+        let count = match tag {
+            0x90..=0x9f => usize::from(tag & 0x0f),
+            0xdc => be(take(2)),
+            0xdd => be(take(4)),
+            _ => panic!("not an array"),
+        };
+        (0..count)
+            .map(|_| {
+                let tag = take(1)[0];
+                let len = match tag {
+                    0xa0..=0xbf => usize::from(tag & 0x1f),
+                    0xda => be(take(2)),
+                    0xdb => be(take(4)),
+                    _ => panic!("not a string"),
+                };
+                take(len)
+            })
+            .collect()
+    }
+
+    /// `(name key, args)` of every command written.
+    fn written(commands: Commands) -> Vec<(String, Vec<String>)> {
         let mut args: Vec<Vec<u8>> = Vec::new();
         commands.write(&mut args);
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < args.len() {
-            let name = String::from_utf8_lossy(&args[i]).into_owned();
-            let key = String::from_utf8_lossy(&args[i + 1]).into_owned();
-            let argc: usize = String::from_utf8_lossy(&args[i + 2]).parse().unwrap();
-            out.push(format!("{name} {key}"));
-            i += 3 + argc;
-        }
-        out
+        args.chunks(3)
+            .map(|c| {
+                let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                (
+                    format!("{} {}", text(&c[0]), text(&c[1])),
+                    unpack(&c[2]).iter().map(|a| text(a)).collect(),
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -399,7 +460,7 @@ mod tests {
         let after = identity.clone().into_any();
         let mut changes = Commands::default();
         changes.diff((&before, false), (&after, None, false));
-        let keys = written(changes);
+        let keys: Vec<String> = written(changes).into_iter().map(|(k, _)| k).collect();
         assert!(keys.contains(&"SREM i:t:a".to_owned()));
         assert!(keys.contains(&"SADD i:t:c".to_owned()));
         assert!(keys.contains(&"SREM i:w:lee".to_owned()));
@@ -426,18 +487,33 @@ mod tests {
         for (score, member) in [(0.5, "b"), (0.25, "z"), (0.5, "a"), (1.0, "c")] {
             commands.push(Verb::Zadd, "n:t0", member.as_bytes(), score);
         }
-        let mut args: Vec<Vec<u8>> = Vec::new();
-        commands.write(&mut args);
-        let text: Vec<String> = args
-            .iter()
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
         assert_eq!(
-            text,
-            [
-                "ZADD", "n:t0", "8", "1.0", "c", "0.5", "b", "0.5", "a", "0.25", "z"
-            ]
+            written(commands),
+            [(
+                "ZADD n:t0".to_owned(),
+                ["1.0", "c", "0.5", "b", "0.5", "a", "0.25", "z"]
+                    .map(String::from)
+                    .to_vec()
+            )]
         );
+    }
+
+    #[test]
+    fn msgpack_lengths_pick_the_right_forms() {
+        for n in [0usize, 15, 16, 31, 32, 65_535, 65_536] {
+            let long = vec![b'x'; n];
+            let mut out = Vec::new();
+            msgpack::array(&mut out, 1);
+            msgpack::string(&mut out, &long);
+            assert_eq!(unpack(&out), vec![long]);
+        }
+        let members: Vec<Vec<u8>> = (0..70_000).map(|i| i.to_string().into_bytes()).collect();
+        let mut out = Vec::new();
+        msgpack::array(&mut out, members.len());
+        for m in &members {
+            msgpack::string(&mut out, m);
+        }
+        assert_eq!(unpack(&out), members);
     }
 
     #[test]

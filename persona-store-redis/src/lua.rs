@@ -25,8 +25,9 @@ use redis::Script;
 ///    op` (in field `state`), `s` = that op's seq, and the `n` extra fields.
 /// 3. live checks: `kindid` — the record must exist and not be soft-deleted, else `{"stale"}`;
 /// 4. reference checks: `suffix` — the set must be empty, else `{"referenced", count}`;
-/// 5. commands: `name, suffix, argc, args…` among `SADD SREM ZADD ZREM DEL SET STRIP` (`STRIP
-///    ar:…` cuts the labels off the audit entries of the seqs in that list).
+/// 5. commands: `name, suffix, args` among `SADD SREM ZADD ZREM DEL SET STRIP`, `args` one
+///    MessagePack array of strings (`STRIP ar:…` cuts the labels off the audit entries of the
+///    seqs in that list).
 ///
 /// Replies `{"ok", first seq - 1}`.
 pub(crate) static WRITE: LazyLock<Script> = LazyLock::new(|| {
@@ -47,11 +48,15 @@ for r = 1, nrec do
 end
 local nlive = tonumber(ARGV[j]); local LIVE = j + 1; j = LIVE + nlive
 local nrefs = tonumber(ARGV[j]); local REFS = j + 1; j = REFS + nrefs
-local ncmd = tonumber(ARGV[j]); local CMDS = j + 1; j = CMDS
+local ncmd = tonumber(ARGV[j]); j = j + 1
 local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1}
-for _ = 1, ncmd do
+local cmds = {}
+for k = 1, ncmd do
   if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
-  j = j + 3 + tonumber(ARGV[j + 2])
+  local ok, args = pcall(cmsgpack.unpack, ARGV[j + 2])
+  if not ok or type(args) ~= 'table' then return redis.error_reply('persona: malformed write') end
+  cmds[k] = {ARGV[j], p .. ARGV[j + 1], args}
+  j = j + 3
 end
 if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed write') end
 
@@ -89,16 +94,23 @@ local function entry(kindid, info, doc)
   return string.sub(info, 1, -2) .. ',"record":{"kind":"' .. kind .. '","record":' .. doc .. '}}'
 end
 
--- the stored current version of a rewritten record moves into its history
+-- the stored current version of a rewritten record moves into its history (read and checked
+-- for all of them before anything is written)
+local moves = {}
 for r = 1, nrec do
   local at = recs[r]
   if ARGV[at + 2] ~= '' and ARGV[at + 3] ~= '' then
-    local key = p .. 'r:' .. ARGV[at]
-    local cur = redis.call('HMGET', key, 'v', 'd', 'z')
-    if not cur[1] then return redis.error_reply('persona: record without version info') end
-    redis.call('HSET', p .. 'h:' .. ARGV[at], ARGV[at + 3], entry(ARGV[at], cur[1], cur[2] or cur[3]))
-    redis.call('DEL', key)
+    local cur = redis.call('HMGET', p .. 'r:' .. ARGV[at], 'v', 'd', 'z')
+    if not cur[1] or not (cur[2] or cur[3]) then
+      return redis.error_reply('persona: stored record without version info or document')
+    end
+    moves[#moves + 1] = {at, cur}
   end
+end
+for _, move in ipairs(moves) do
+  local at, cur = move[1], move[2]
+  redis.call('HSET', p .. 'h:' .. ARGV[at], ARGV[at + 3], entry(ARGV[at], cur[1], cur[2] or cur[3]))
+  redis.call('DEL', p .. 'r:' .. ARGV[at])
 end
 
 -- audit entries, per-record audit lists, superseded versions of this batch
@@ -137,28 +149,21 @@ for r = 1, nrec do
   end
 end
 
--- index commands, many members per call straight from ARGV
-j = CMDS
-for _ = 1, ncmd do
-  local cmd = ARGV[j]
-  local key = p .. ARGV[j + 1]
-  local s = j + 3
-  local e = s + tonumber(ARGV[j + 2]) - 1
+-- index commands (unpacked above), many members per call
+for k = 1, ncmd do
+  local cmd, key, args = cmds[k][1], cmds[k][2], cmds[k][3]
   if cmd == 'STRIP' then
     for _, seq in ipairs(redis.call('LRANGE', key, 0, -1)) do
       local audit = redis.call('HGET', p .. 'a', seq)
       local cut = audit and string.find(audit, '\0', 1, true)
       if cut then redis.call('HSET', p .. 'a', seq, string.sub(audit, 1, cut - 1)) end
     end
-  elseif e < s then
+  elseif #args == 0 then
     redis.call(cmd, key)
   else
     -- STEP is even, so score/member pairs stay together
-    for c = s, e, STEP do
-      redis.call(cmd, key, unpack(ARGV, c, math.min(c + STEP - 1, e)))
-    end
+    chunked(cmd, key, args)
   end
-  j = e + 1
 end
 return {'ok', tostring(base)}
 "#,
