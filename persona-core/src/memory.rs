@@ -10,9 +10,7 @@ use persona_attributes::Timestamp;
 
 use crate::error::{Error, Result};
 use crate::id::{Actor, Namespace, Version};
-use crate::query::{
-    self, Facet, FacetCounts, Filter, IndexFields, ListRequest, Matcher, Page, Query,
-};
+use crate::query::{self, Facet, FacetCounts, Filter, IndexFields, ListRequest, Page, Query};
 use crate::record::{AnyRecord, Identity, Kind};
 use crate::store::{
     AuditEntry, AuditQuery, Batch, Capabilities, Current, Health, HistoryEntry, Store, Tombstone,
@@ -309,23 +307,13 @@ impl Store for MemoryStore {
                 Some(id) => Bound::Excluded((kind, id.clone())),
                 None => Bound::Included((kind, String::new())),
             };
-            let mut items: Vec<AnyRecord> = space
+            let live = space
                 .records
                 .range((start, Bound::Unbounded))
                 .take_while(|((k, _), _)| *k == kind)
                 .filter(|(_, entry)| !entry.deleted)
-                .take(request.limit + 1)
-                .map(|(_, entry)| entry.record.clone())
-                .collect();
-            let next = if items.len() > request.limit {
-                items.truncate(request.limit);
-                items
-                    .last()
-                    .map(|last| query::list_cursor(&self.namespace, last.id_str()))
-            } else {
-                None
-            };
-            Page { items, next }
+                .map(|(_, entry)| &entry.record);
+            query::page_in_id_order(&self.namespace, request.limit, live)
         }))
     }
 
@@ -337,12 +325,9 @@ impl Store for MemoryStore {
     }
 
     async fn count(&self, filter: &Filter) -> Result<u64> {
-        let matcher = Matcher::new(filter);
         Ok(self.read(|space| {
             space.map_or(0, |s| {
-                s.live_identities()
-                    .filter(|(_, fields)| matcher.matches(fields))
-                    .count() as u64
+                query::count_matching(filter, s.live_identities().map(|(_, f)| f))
             })
         }))
     }

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::id::{Namespace, PersonaId};
-use crate::record::Identity;
+use crate::record::{AnyRecord, Identity};
 
 /// The default page size.
 pub const DEFAULT_LIMIT: usize = 50;
@@ -848,6 +848,38 @@ pub fn list_cursor(namespace: &Namespace, last_id: &str) -> Cursor {
         value: SortValue::Int(0),
         id: last_id.to_owned(),
     })
+}
+
+/// A page of at most `limit` records taken from `records`, which must already be live, in id order
+/// and start after the request's cursor; `next` is set when more follow. For backends that keep
+/// records in an ordered in-memory map.
+pub fn page_in_id_order<'a>(
+    namespace: &Namespace,
+    limit: usize,
+    records: impl IntoIterator<Item = &'a AnyRecord>,
+) -> Page<AnyRecord> {
+    let mut items: Vec<AnyRecord> = records.into_iter().take(limit + 1).cloned().collect();
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items
+            .last()
+            .map(|last| list_cursor(namespace, last.id_str()))
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+/// How many of `identities` match `filter` (the reference count).
+pub fn count_matching<'a>(
+    filter: &Filter,
+    identities: impl IntoIterator<Item = &'a IndexFields>,
+) -> u64 {
+    let matcher = Matcher::new(filter);
+    identities
+        .into_iter()
+        .filter(|fields| matcher.matches(fields))
+        .count() as u64
 }
 
 /// Reference facet counts over the identities matching `filter`.

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use persona_core::attributes::Timestamp;
-use persona_core::query::{self, Facet, FacetCounts, Filter, ListRequest, Matcher, Page, Query};
+use persona_core::query::{self, Facet, FacetCounts, Filter, ListRequest, Page, Query};
 use persona_core::store::{Current, Planned, plan, purge_audit};
 use persona_core::{
     Actor, AnyRecord, AuditEntry, AuditQuery, Batch, Capabilities, Error, Health, HistoryEntry,
@@ -738,23 +738,13 @@ impl Store for FileStore {
                 Some(id) => Bound::Excluded((kind, id.clone())),
                 None => Bound::Included((kind, String::new())),
             };
-            let mut items: Vec<AnyRecord> = space
+            let live = space
                 .records
                 .range((start, Bound::Unbounded))
                 .take_while(|((k, _), _)| *k == kind)
                 .filter(|(_, entry)| !entry.deleted)
-                .take(request.limit + 1)
-                .map(|(_, entry)| entry.record.clone())
-                .collect();
-            let next = if items.len() > request.limit {
-                items.truncate(request.limit);
-                items
-                    .last()
-                    .map(|last| query::list_cursor(&self.namespace, last.id_str()))
-            } else {
-                None
-            };
-            Page { items, next }
+                .map(|(_, entry)| &entry.record);
+            query::page_in_id_order(&self.namespace, request.limit, live)
         }))
     }
 
@@ -766,12 +756,9 @@ impl Store for FileStore {
     }
 
     async fn count(&self, filter: &Filter) -> Result<u64> {
-        let matcher = Matcher::new(filter);
         Ok(self.read(|space| {
             space.map_or(0, |s| {
-                s.live_identities()
-                    .filter(|(_, fields)| matcher.matches(fields))
-                    .count() as u64
+                query::count_matching(filter, s.live_identities().map(|(_, f)| f))
             })
         }))
     }
