@@ -134,7 +134,7 @@ fn apply_to(space: &mut Space, batch: &Batch) -> Result<Vec<AnyRecord>> {
         let mut history = existing
             .map(|entry| entry.history.clone())
             .unwrap_or_default();
-        history.push(planned.history);
+        history.push(planned.history_entry());
         let fields = planned.record.as_identity().map(IndexFields::of);
         stored.push(planned.record.clone());
         audit.push(planned.audit);

@@ -278,21 +278,17 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
         .map(|(key, slot)| (key, slot.written.into_iter()))
         .collect();
     let mut records = Vec::with_capacity(order.len());
-    let mut spent = Vec::with_capacity(order.len());
     for key in &order {
         let planned = written
             .get_mut(key)
             .and_then(Iterator::next)
             .ok_or_else(|| lost(key.0))?;
         records.push(planned.record);
-        spent.push(planned.history);
     }
-    let count = spent.len();
-    drop_later(spent, count);
     Ok(records)
 }
 
-/// Frees a large batch's leftovers (the history snapshots `plan` makes, the batch itself) on a
+/// Frees a large batch's leftovers (the batch itself) on a
 /// blocking thread, so the caller gets its result without waiting for thousands of records to
 /// be deallocated. Small values are dropped in place.
 pub(crate) fn drop_later<T: Send + 'static>(value: T, records: usize) {
@@ -469,7 +465,7 @@ fn encode_row(
     data.text(&slot.id);
     data.int8(db_i64(meta.version.get()));
     data.bool(planned.deleted);
-    data.text(planned.history.info.action.as_str());
+    data.text(planned.info.action.as_str());
     data.text(actor);
     data.int8(meta.created_at.map_or(0, |t| t.unix_nanos()));
     data.int8(meta.updated_at.map_or(0, |t| t.unix_nanos()));
@@ -548,8 +544,8 @@ impl HistoryRows {
         self.kind.push(slot.kind.as_str());
         self.id.push(slot.id.clone());
         self.version.push(db_i64(planned.version().get()));
-        self.action.push(planned.history.info.action.as_str());
-        self.at.push(planned.history.info.at.unix_nanos());
+        self.action.push(planned.info.action.as_str());
+        self.at.push(planned.info.at.unix_nanos());
         self.deleted.push(planned.deleted);
         self.doc.push(json(&planned.record)?);
         Ok(())
@@ -591,7 +587,7 @@ impl Rows {
         self.id.push(slot.id.clone());
         self.version.push(db_i64(meta.version.get()));
         self.deleted.push(planned.deleted);
-        self.action.push(planned.history.info.action.as_str());
+        self.action.push(planned.info.action.as_str());
         self.created_at
             .push(meta.created_at.map_or(0, |t| t.unix_nanos()));
         self.updated_at

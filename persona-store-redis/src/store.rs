@@ -336,12 +336,12 @@ impl RedisStore {
             let label = audit.label.take();
             cmd.arg(target + 1);
             json_arg(&mut cmd, &mut scratch, &audit, label.as_deref())?;
-            json_arg(&mut cmd, &mut scratch, &planned.history.info, None)?;
+            json_arg(&mut cmd, &mut scratch, &planned.info, None)?;
             document_arg(&mut cmd, &mut scratch, &planned.record)?;
             if last_op[target] == i {
                 cmd.arg("");
             } else {
-                cmd.arg(planned.history.info.version.get());
+                cmd.arg(planned.info.version.get());
             }
             touched[target].staged = Some((out.len(), planned.deleted, i));
             out.push(planned.record);
@@ -992,9 +992,9 @@ mod tests {
             Timestamp::now(),
         )
         .unwrap();
-        let info = serde_json::to_vec(&planned.history.info).unwrap();
+        let info = serde_json::to_vec(&planned.info).unwrap();
         let json = splice(Kind::Identity, &info, &planned.record.to_json().unwrap());
         let entry: HistoryEntry = serde_json::from_slice(&json).unwrap();
-        assert_eq!(entry, planned.history);
+        assert_eq!(entry, planned.history_entry());
     }
 }

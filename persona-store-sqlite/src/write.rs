@@ -214,7 +214,7 @@ fn persist(
         ])
         .db()?;
     }
-    let info = &planned.history.info;
+    let info = &planned.info;
     tx.prepare_cached(
         "INSERT INTO history (ns, kind, id, version, action, actor, at, deleted, doc) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

@@ -167,8 +167,9 @@ pub struct Planned {
     pub record: AnyRecord,
     /// Whether the new state is soft-deleted.
     pub deleted: bool,
-    /// The history entry for the new version (a full snapshot).
-    pub history: HistoryEntry,
+    /// The new version's history metadata; the snapshot is [`record`](Self::record) (see
+    /// [`history_entry`](Self::history_entry)).
+    pub info: VersionInfo,
     /// The audit entry; `seq` is 0 until the backend assigns one.
     pub audit: AuditEntry,
 }
@@ -176,12 +177,22 @@ pub struct Planned {
 impl Planned {
     /// The new version.
     pub fn version(&self) -> Version {
-        self.history.info.version
+        self.info.version
+    }
+
+    /// The history entry for the new version: its metadata and a snapshot of the record. Clones
+    /// the record; backends that store the snapshot by serialising it use
+    /// [`info`](Self::info) and [`record`](Self::record) directly.
+    pub fn history_entry(&self) -> HistoryEntry {
+        HistoryEntry {
+            info: self.info.clone(),
+            record: self.record.clone(),
+        }
     }
 
     /// True when the op stores an identity whose persona reference the backend must check.
     pub fn needs_persona_check(&self) -> bool {
-        self.history.info.action.writes_content() && self.record.kind() == Kind::Identity
+        self.info.action.writes_content() && self.record.kind() == Kind::Identity
     }
 }
 
@@ -287,10 +298,7 @@ pub fn plan(
         label: Some(record.label().to_owned()),
     };
     Ok(Planned {
-        history: HistoryEntry {
-            info,
-            record: record.clone(),
-        },
+        info,
         record,
         deleted,
         audit,
