@@ -11,14 +11,15 @@
 //! Options: `--backend NAME` (see `open` below), `--n COUNT`, `--seed S`, `--batch B`,
 //! `--samples K` (latency samples per operation), `--export-import` (also stream every identity to
 //! JSON Lines and import it into a fresh in-process backend of the same kind, reporting throughput
-//! and peak resident memory). Criterion's own flags (`--bench`) are ignored.
+//! and peak resident memory of the whole process during that phase). Criterion's own flags
+//! (`--bench`) are ignored. Everything the run stores is removed at the end.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use persona_benches::{Latencies, peak_rss_bytes};
+use persona_benches::{Latencies, peak_rss_bytes, reset_peak_rss};
 use persona_core::attributes::Timestamp;
 use persona_core::attributes::psychographics::Trait;
 use persona_core::query::{Cursor, Direction, Facet, Filter, Position, Query, SortKey, SortValue};
@@ -72,6 +73,8 @@ struct Opened {
     dir: Option<PathBuf>,
     postgres: Option<PostgresStore>,
     redis: Option<RedisStore>,
+    /// Redis' `used_memory` before the load, to report what the load added.
+    redis_baseline: Option<u64>,
 }
 
 impl Opened {
@@ -81,6 +84,7 @@ impl Opened {
             dir,
             postgres: None,
             redis: None,
+            redis_baseline: None,
         }
     }
 
@@ -135,6 +139,7 @@ async fn open(backend: &str, namespace: &Namespace) -> Opened {
                 dir: None,
                 postgres: Some(store),
                 redis: None,
+                redis_baseline: None,
             }
         }
         "redis" => {
@@ -149,6 +154,7 @@ async fn open(backend: &str, namespace: &Namespace) -> Opened {
                 dir: None,
                 postgres: None,
                 redis: Some(store),
+                redis_baseline: redis_used_memory().await,
             }
         }
         other => panic!("unknown backend {other:?} (memory, file, sqlite, postgres, redis)"),
@@ -194,7 +200,28 @@ async fn size(opened: &Opened) -> String {
             )
         });
     }
+    if let (Some(before), Some(after)) = (opened.redis_baseline, redis_used_memory().await) {
+        return format!(
+            "{:.1} MB added to Redis used_memory",
+            after.saturating_sub(before) as f64 / 1e6
+        );
+    }
     "n/a".into()
+}
+
+/// Redis' `used_memory` (bytes), from `INFO memory`.
+async fn redis_used_memory() -> Option<u64> {
+    use persona_store_redis::redis;
+    let client = redis::Client::open(services::redis_url()).ok()?;
+    let mut connection = client.get_multiplexed_async_connection().await.ok()?;
+    let info: String = redis::cmd("INFO")
+        .arg("memory")
+        .query_async(&mut connection)
+        .await
+        .ok()?;
+    info.lines()
+        .find_map(|line| line.strip_prefix("used_memory:"))
+        .and_then(|value| value.trim().parse().ok())
 }
 
 const BASE_NANOS: i64 = 1_760_000_000_000_000_000;
@@ -391,7 +418,9 @@ async fn main() {
         total as f64 / window.as_secs_f64()
     );
 
+    let mut source = Some(opened);
     if options.export_import {
+        let before = reset_peak_rss();
         let path = std::env::temp_dir().join(format!("persona-scale-{}.jsonl", namespace));
         let started = Instant::now();
         let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
@@ -404,6 +433,11 @@ async fn main() {
         let exported = writer.written();
         writer.finish().unwrap();
         let export = started.elapsed();
+        // The source is no longer needed: close it (its caches go with it) before importing.
+        drop(store);
+        if let Some(source) = source.take() {
+            source.clean_up().await;
+        }
         let target_ns = Namespace::new(format!("{namespace}-import")).unwrap();
         let target_opened = open(&options.backend, &target_ns).await;
         let target = Arc::clone(&target_opened.store);
@@ -432,6 +466,15 @@ async fn main() {
             "import jsonl    {:>10.0} records/s ({imported} records)",
             imported as f64 / import.as_secs_f64()
         );
+        if let (true, Some(peak)) = (before, peak_rss_bytes()) {
+            println!(
+                "export+import peak RSS {:>6.1} MB (whole process, from the start of the export)",
+                peak as f64 / 1e6
+            );
+        }
+    }
+    if let Some(source) = source {
+        source.clean_up().await;
     }
     if let Some(peak) = peak_rss_bytes() {
         println!(

@@ -62,6 +62,13 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Resets the peak resident set size to the current one (Linux: `5` into
+/// `/proc/self/clear_refs`), so a later [`peak_rss_bytes`] reports the peak of what follows.
+/// Returns false where that is not possible; the peak then covers the whole process lifetime.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
