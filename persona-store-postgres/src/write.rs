@@ -342,21 +342,25 @@ fn plan_op(
 }
 
 /// The first of `ops` that creates an id the database already holds, as the error it gets.
+///
+/// Every key the batch found no stored row for counts: those it did not read (its first op is a
+/// create) and those it read as missing (an upsert, say), whose id another transaction may have
+/// created since — the insert then hits the same unique violation either way.
 async fn first_taken(
     store: &PostgresStore,
     conn: &mut PgConnection,
     slots: &HashMap<Key<'_>, Slot>,
     ops: &[Key<'_>],
 ) -> Result<Option<Error>> {
-    let mut unread: [Vec<&str>; 3] = Default::default();
+    let mut missing: [Vec<&str>; 3] = Default::default();
     for key in ops {
-        if slots.get(key).is_some_and(|slot| !slot.loaded) {
-            unread[sql::kind_index(key.0)].push(key.1);
+        if slots.get(key).is_some_and(|slot| slot.stored.is_none()) {
+            missing[sql::kind_index(key.0)].push(key.1);
         }
     }
     let mut taken: Vec<Key<'_>> = Vec::new();
     for kind in Kind::ALL {
-        let ids = &unread[sql::kind_index(kind)];
+        let ids = &missing[sql::kind_index(kind)];
         if ids.is_empty() {
             continue;
         }
