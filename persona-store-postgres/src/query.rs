@@ -44,12 +44,7 @@ fn select(store: &PostgresStore, columns: &str, filter: &Filter) -> QueryBuilder
 
 fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &Filter) {
     // Cheap column comparisons first: Postgres evaluates filter conditions of equal estimated
-    // cost in the order written, and the tsquery match is the dearest.
-    if let Some(terms) = terms::filter_query(filter) {
-        sql.push(" AND terms @@ ")
-            .push_bind(terms)
-            .push("::tsquery");
-    }
+    // cost in the order written, and the tsquery match (last) is the dearest.
     if let Some(min) = filter.age_min {
         sql.push(" AND age >= ").push_bind(min);
     }
