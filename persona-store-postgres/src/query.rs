@@ -44,17 +44,19 @@ fn select(store: &PostgresStore, columns: &str, filter: &Filter) -> QueryBuilder
 
 fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &Filter) {
     // Cheap column comparisons first: Postgres evaluates filter conditions of equal estimated
-    // cost in the order written, and the tsquery match is the dearest.
-    if let Some(terms) = terms::filter_query(filter) {
-        sql.push(" AND terms @@ ")
-            .push_bind(terms)
-            .push("::tsquery");
-    }
-    if let Some(min) = filter.age_min {
-        sql.push(" AND age >= ").push_bind(min);
-    }
-    if let Some(max) = filter.age_max {
-        sql.push(" AND age <= ").push_bind(max);
+    // cost in the order written, and the tsquery match (last) is the dearest.
+    // Age ranges compare `sort_age` (the age, or -1 without one), which the
+    // `(ns, sort_age, id)` index holds, so a narrow range can be answered from that index (alone
+    // or ANDed with the GIN bitmap) instead of walking the sort order; `age IS NOT NULL` keeps
+    // the rows without an age out, exactly as `age >= min AND age <= max` would.
+    if filter.age_min.is_some() || filter.age_max.is_some() {
+        if let Some(min) = filter.age_min {
+            sql.push(" AND sort_age >= ").push_bind(min);
+        }
+        if let Some(max) = filter.age_max {
+            sql.push(" AND sort_age <= ").push_bind(max);
+        }
+        sql.push(" AND age IS NOT NULL");
     }
     for range in &filter.traits {
         let column = TRAIT_COLUMNS[query::trait_index(range.which)];

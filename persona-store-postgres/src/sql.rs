@@ -70,6 +70,8 @@ pub(crate) struct Statements {
     pub(crate) lock_personas: SqlStr,
     pub(crate) insert_history: SqlStr,
     pub(crate) append_audit: SqlStr,
+    pub(crate) reserve_audit: SqlStr,
+    pub(crate) copy_audit: SqlStr,
     pub(crate) audit: SqlStr,
     pub(crate) tombstone: SqlStr,
     pub(crate) purge_history: SqlStr,
@@ -111,6 +113,8 @@ impl Statements {
             lock_personas: fixed(LOCK_PERSONAS),
             insert_history: fixed(INSERT_HISTORY),
             append_audit: fixed(APPEND_AUDIT),
+            reserve_audit: fixed(RESERVE_AUDIT),
+            copy_audit: fixed(COPY_AUDIT),
             audit: fixed(AUDIT),
             tombstone: fixed(TOMBSTONE),
             purge_history: fixed(PURGE_HISTORY),
@@ -225,6 +229,17 @@ const APPEND_AUDIT: &str = "WITH c AS (\
      FROM c, UNNEST($5::text[], $6::text[], $7::text[], $8::int8[], $9::text[]) WITH ORDINALITY \
      AS u(action, kind, id, version, label, ord) \
      RETURNING seq";
+
+/// Allocates `$2` audit sequence numbers and returns the last one; the entries then go in with
+/// [`COPY_AUDIT`]. The counter row stays locked until commit, as with [`APPEND_AUDIT`].
+const RESERVE_AUDIT: &str = "INSERT INTO {s}.counters (ns, audit_seq) VALUES ($1, $2) \
+     ON CONFLICT (ns) DO UPDATE SET audit_seq = counters.audit_seq + EXCLUDED.audit_seq \
+     RETURNING audit_seq";
+
+/// Binary `COPY` of a large batch's audit entries; the column order is the one
+/// `write::copy_audit` writes.
+const COPY_AUDIT: &str = "COPY {s}.audit (ns, seq, at, actor, action, kind, id, version, label) \
+     FROM STDIN (FORMAT binary)";
 
 const LIST: &str = "SELECT id, doc FROM {s}.{t} \
      WHERE ns = $1 AND NOT deleted AND id > $2 ORDER BY id LIMIT $3";

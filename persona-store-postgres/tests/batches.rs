@@ -120,9 +120,28 @@ fn scenarios() -> Vec<Batch> {
     out
 }
 
-/// Audit length and every live record's id and version, per kind.
-async fn state(store: &dyn Store) -> (usize, Vec<Vec<(String, Version)>>) {
-    let audit = store.audit(&Default::default()).await.unwrap().len();
+/// Every audit entry but its time, and every live record's id and version, per kind.
+type AuditRow = (u64, String, Kind, String, Version, Option<String>, String);
+
+async fn state(store: &dyn Store) -> (Vec<AuditRow>, Vec<Vec<(String, Version)>>) {
+    let audit = store
+        .audit(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let action = format!("{:?}", e.action);
+            (
+                e.seq,
+                action,
+                e.kind,
+                e.id,
+                e.version,
+                e.label,
+                e.actor.as_str().to_owned(),
+            )
+        })
+        .collect();
     let mut kinds = Vec::new();
     for kind in Kind::ALL {
         let page = store
@@ -206,6 +225,88 @@ async fn nul_characters_are_refused_without_echoing_the_value() {
     );
     assert!(!format!("{err:?}").contains("secret"), "{err:?}");
     let (audit, kinds) = state(&store).await;
-    assert_eq!(audit, 0);
+    assert!(audit.is_empty());
     assert!(kinds.iter().all(Vec::is_empty));
+}
+
+/// A large upsert batch (binary `COPY`) reads its ids as missing, then another transaction
+/// creates one of them before the `COPY` reaches it: the batch fails with `AlreadyExists` for
+/// that id, as the `INSERT` path of small batches does, not with a retryable backend error, and
+/// writes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn copy_conflict_with_a_concurrent_create_is_already_exists() {
+    use persona_store_postgres::sqlx::{self, AssertSqlSafe};
+    use std::time::{Duration, Instant};
+
+    let Some(scratch) = common::scratch().await else {
+        return;
+    };
+    let store = scratch.inner().clone();
+    let schema = store.schema().to_owned();
+    let mut seed_batch = Batch::new(Actor::new("seed"));
+    seed_batch.put(persona("p1"), WriteMode::Create).unwrap();
+    store.apply(seed_batch).await.unwrap();
+    // The row the other transaction will create: written by the SDK in another namespace, then
+    // copied into this one by hand.
+    let other = store.with_namespace(persona_core::Namespace::new("other").unwrap());
+    let mut other_batch = Batch::new(Actor::new("seed"));
+    other_batch.put(persona("p1"), WriteMode::Create).unwrap();
+    other_batch
+        .put(identity("u050", "p1"), WriteMode::Create)
+        .unwrap();
+    other.apply(other_batch).await.unwrap();
+
+    let columns = "id, version, deleted, action, actor, created_at, updated_at, doc, persona_id, \
+                   active, terms, name, age, gender, country, region, city, education, \
+                   occupation, political_leaning, age_group, political_spectrum, openness, \
+                   conscientiousness, extraversion, agreeableness, neuroticism";
+    let mut rival = store.pool().begin().await.unwrap();
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO {schema}.identities (ns, {columns}) \
+         SELECT 'default', {columns} FROM {schema}.identities WHERE ns = 'other'"
+    )))
+    .execute(&mut *rival)
+    .await
+    .unwrap();
+
+    let mut batch = Batch::new(Actor::new("t"));
+    for n in 0..100 {
+        batch
+            .put(identity(&format!("u{n:03}"), "p1"), WriteMode::Upsert)
+            .unwrap();
+    }
+    let writer = tokio::spawn({
+        let store = store.clone();
+        async move { store.apply(batch).await }
+    });
+    // Wait until the batch's COPY waits on the rival's uncommitted row, then commit the rival.
+    let started = Instant::now();
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE wait_event_type = 'Lock' AND query LIKE 'COPY %' AND strpos(query, $1) > 0",
+        )
+        .bind(format!("\"{schema}\".identities"))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the batch never waited on the rival row"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    rival.commit().await.unwrap();
+
+    let err = writer.await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, Error::AlreadyExists { kind: Kind::Identity, id } if id == "u050"),
+        "{err:?}"
+    );
+    let (audit, kinds) = state(&store).await;
+    assert_eq!(audit.len(), 1, "only the seed's persona was audited");
+    assert_eq!(kinds[1], vec![("u050".to_owned(), Version(1))]);
 }
