@@ -10,6 +10,7 @@
 //! | `i:p:<persona>`, `i:a:<0\|1>`, `i:t:<tag>`, `i:w:<token>` | set | live identities by persona, active flag, tag, text token |
 //! | `i:g:`, `i:c:`, `i:r:`, `i:ci:`, `i:e:`, `i:o:`, `i:pl:` + value | set | live identities by gender, country, region, city, education, occupation, political leaning |
 //! | `n:age`, `n:t0` … `n:t4` | sorted set, score = value | live identities with an age / Big Five scores (OCEAN order) |
+//! | `n:ca:<country>` | sorted set, score = age | live identities with that (folded) country and an age: the country + age-range slice in one range read |
 //! | `o:c`, `o:u`, `o:n`, `o:a` | sorted set, all scores 0 | sort members `enc(value) ‖ id` by created, updated, name, age |
 //!
 //! Per-record values that queries read for one candidate at a time (its sort encodings for
@@ -113,6 +114,12 @@ pub(crate) fn visit(
     sink(&keys::ids(Kind::Identity), id, Some(0.0));
     if let Some(age) = fields.age {
         sink("n:age", id, Some(f64::from(age)));
+        if let Some(country) = &fields.country {
+            key.clear();
+            key.push_str("n:ca:");
+            key.push_str(country);
+            sink(&key, id, Some(f64::from(age)));
+        }
     }
     if let Some(traits) = fields.traits {
         const KEYS: [&str; 5] = ["n:t0", "n:t1", "n:t2", "n:t3", "n:t4"];
