@@ -49,7 +49,7 @@ end
 local nlive = tonumber(ARGV[j]); local LIVE = j + 1; j = LIVE + nlive
 local nrefs = tonumber(ARGV[j]); local REFS = j + 1; j = REFS + nrefs
 local ncmd = tonumber(ARGV[j]); j = j + 1
-local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1}
+local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1, COUNT=1}
 local cmds = {}
 for k = 1, ncmd do
   if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
@@ -157,6 +157,11 @@ for k = 1, ncmd do
       local audit = redis.call('HGET', p .. 'a', seq)
       local cut = audit and string.find(audit, '\0', 1, true)
       if cut then redis.call('HSET', p .. 'a', seq, string.sub(audit, 1, cut - 1)) end
+    end
+  elseif cmd == 'COUNT' then
+    -- facet counters: value, delta pairs; a counter that reaches zero is dropped
+    for s = 1, #args, 2 do
+      if redis.call('HINCRBY', key, args[s], args[s + 1]) <= 0 then redis.call('HDEL', key, args[s]) end
     end
   elseif #args == 0 then
     redis.call(cmd, key)
@@ -385,14 +390,10 @@ if mode == 'facets' then
     end
   end
   if cands == nil then
-    -- every live identity, read from the id index in chunks
-    local from = '-'
-    while true do
-      local ids = redis.call('ZRANGE', p .. 'ids:identity', from, '+', 'BYLEX', 'LIMIT', 0, CHUNK)
-      for _, id in ipairs(ids) do add(id) end
-      if #ids < CHUNK then break end
-      from = '(' .. ids[#ids]
-    end
+    -- every live identity: the counters the writes keep, one hash per facet
+    local out = {}
+    for f = 1, nf do out[f] = redis.call('HGETALL', p .. 'fc:' .. wanted[f]) end
+    return out
   else
     for _, id in ipairs(cands) do add(id) end
   end

@@ -210,11 +210,13 @@ async fn a_walk_on_a_wrong_estimate_falls_back_to_the_candidates() {
             identity
         })
         .collect();
-    store
-        .identities()
-        .put_many(&actor(), identities, WriteMode::Create)
-        .await
-        .unwrap();
+    for chunk in identities.chunks(325) {
+        store
+            .identities()
+            .put_many(&actor(), chunk.to_vec(), WriteMode::Create)
+            .await
+            .unwrap();
+    }
     let records = all_identities(&store).await;
     for direction in [Direction::Asc, Direction::Desc] {
         for limit in [3, 20] {
