@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::TryStreamExt;
+use futures::{FutureExt, TryStreamExt};
 use persona_benches::{Latencies, peak_rss_bytes, reset_peak_rss};
 use persona_core::attributes::Timestamp;
 use persona_core::attributes::psychographics::Trait;
@@ -233,16 +233,55 @@ async fn time<T>(latencies: &mut Latencies, fut: impl std::future::Future<Output
     out
 }
 
+/// What a run stored, removed at the end whether the run finished or panicked.
+type Scratch = Arc<tokio::sync::Mutex<Vec<Opened>>>;
+
 #[tokio::main]
 async fn main() {
-    let options = options();
+    let scratch: Scratch = Arc::default();
+    let outcome = std::panic::AssertUnwindSafe(run(options(), Arc::clone(&scratch)))
+        .catch_unwind()
+        .await;
+    for opened in scratch.lock().await.drain(..) {
+        opened.clean_up().await;
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Opens a store of the run's backend and registers it for removal.
+async fn open_scratch(backend: &str, namespace: &Namespace, scratch: &Scratch) -> Arc<dyn Store> {
+    let opened = open(backend, namespace).await;
+    let store = Arc::clone(&opened.store);
+    scratch.lock().await.push(opened);
+    store
+}
+
+/// The size of the store registered under `namespace`.
+async fn size_of(namespace: &Namespace, scratch: &Scratch) -> String {
+    let opened = scratch.lock().await;
+    match opened.iter().find(|o| o.store.namespace() == namespace) {
+        Some(opened) => size(opened).await,
+        None => "n/a".into(),
+    }
+}
+
+/// Closes and removes the store registered under `namespace`.
+async fn remove_scratch(namespace: &Namespace, scratch: &Scratch) {
+    let mut opened = scratch.lock().await;
+    if let Some(at) = opened.iter().position(|o| o.store.namespace() == namespace) {
+        opened.remove(at).clean_up().await;
+    }
+}
+
+async fn run(options: Options, scratch: Scratch) {
     let namespace = Namespace::new(format!(
         "scale-{}",
         persona_testkit::services::unique_suffix()
     ))
     .unwrap();
-    let opened = open(&options.backend, &namespace).await;
-    let store = Arc::clone(&opened.store);
+    let store = open_scratch(&options.backend, &namespace, &scratch).await;
     let actor = Actor::new("scale");
     println!(
         "backend {} · {} identities · seed {} · batch {}",
@@ -285,7 +324,7 @@ async fn main() {
         "load            {:>10.0} identities/s ({:.1} s)   size {}",
         options.n as f64 / load.as_secs_f64(),
         load.as_secs_f64(),
-        size(&opened).await
+        size_of(&namespace, &scratch).await
     );
 
     let mut rng = StdRng::seed_from_u64(options.seed ^ 0x5eed);
@@ -418,7 +457,6 @@ async fn main() {
         total as f64 / window.as_secs_f64()
     );
 
-    let mut source = Some(opened);
     if options.export_import {
         let before = reset_peak_rss();
         let path = std::env::temp_dir().join(format!("persona-scale-{}.jsonl", namespace));
@@ -435,12 +473,9 @@ async fn main() {
         let export = started.elapsed();
         // The source is no longer needed: close it (its caches go with it) before importing.
         drop(store);
-        if let Some(source) = source.take() {
-            source.clean_up().await;
-        }
+        remove_scratch(&namespace, &scratch).await;
         let target_ns = Namespace::new(format!("{namespace}-import")).unwrap();
-        let target_opened = open(&options.backend, &target_ns).await;
-        let target = Arc::clone(&target_opened.store);
+        let target = open_scratch(&options.backend, &target_ns, &scratch).await;
         let started = Instant::now();
         let reader = persona_core::jsonl::Reader::new(std::io::BufReader::new(
             std::fs::File::open(&path).unwrap(),
@@ -457,7 +492,8 @@ async fn main() {
             .unwrap();
         let import = started.elapsed();
         std::fs::remove_file(&path).ok();
-        target_opened.clean_up().await;
+        drop(target);
+        remove_scratch(&target_ns, &scratch).await;
         println!(
             "export jsonl    {:>10.0} records/s ({exported} records)",
             exported as f64 / export.as_secs_f64()
@@ -472,9 +508,6 @@ async fn main() {
                 peak as f64 / 1e6
             );
         }
-    }
-    if let Some(source) = source {
-        source.clean_up().await;
     }
     if let Some(peak) = peak_rss_bytes() {
         println!(

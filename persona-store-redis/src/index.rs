@@ -10,7 +10,9 @@
 //! | `i:p:<persona>`, `i:a:<0\|1>`, `i:t:<tag>`, `i:w:<token>` | set | live identities by persona, active flag, tag, text token |
 //! | `i:g:`, `i:c:`, `i:r:`, `i:ci:`, `i:e:`, `i:o:`, `i:pl:` + value | set | live identities by gender, country, region, city, education, occupation, political leaning |
 //! | `n:age`, `n:t0` … `n:t4` | sorted set, score = value | live identities with an age / Big Five scores (OCEAN order) |
+//! | `n:ca:<country>` | sorted set, score = age | live identities with that (folded) country and an age: the country + age-range slice in one range read |
 //! | `o:c`, `o:u`, `o:n`, `o:a` | sorted set, all scores 0 | sort members `enc(value) ‖ id` by created, updated, name, age |
+//! | `fc:<1..5>` | hash | per facet (in [`FACETS`] order), live identities per value: facets of a whole namespace in one read |
 //!
 //! Per-record values that queries read for one candidate at a time (its sort encodings for
 //! sorting a sparse candidate set and for time windows, its facet values) are two fields of the
@@ -18,7 +20,7 @@
 //! document: two small fields of a hash that exists anyway, instead of one field per record in
 //! each of nine namespace-wide hashes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use persona_core::query::{Facet, IndexFields, SortKey, trait_index};
 use persona_core::{AnyRecord, Kind};
@@ -113,6 +115,12 @@ pub(crate) fn visit(
     sink(&keys::ids(Kind::Identity), id, Some(0.0));
     if let Some(age) = fields.age {
         sink("n:age", id, Some(f64::from(age)));
+        if let Some(country) = &fields.country {
+            key.clear();
+            key.push_str("n:ca:");
+            key.push_str(country);
+            sink(&key, id, Some(f64::from(age)));
+        }
     }
     if let Some(traits) = fields.traits {
         const KEYS: [&str; 5] = ["n:t0", "n:t1", "n:t2", "n:t3", "n:t4"];
@@ -217,6 +225,8 @@ struct Group {
 pub(crate) struct Commands {
     lookup: [HashMap<String, usize>; 4],
     groups: Vec<Group>,
+    /// Net change of each facet counter, by facet position and value, across the batch.
+    counts: BTreeMap<(usize, String), i64>,
     /// Other commands (`DEL`, `SET`, `STRIP`) with their arguments, after the grouped ones.
     pub(crate) other: Vec<(&'static str, String, Vec<Vec<u8>>)>,
 }
@@ -244,6 +254,50 @@ impl Commands {
         group.members.push((score, start, group.data.len()));
     }
 
+    /// Counts a live identity's facet values `delta` times (+1 when it becomes live, -1 when it
+    /// stops being).
+    fn count(
+        &mut self,
+        record: &AnyRecord,
+        fields: Option<&IndexFields>,
+        deleted: bool,
+        delta: i64,
+    ) {
+        let Some(identity) = record.as_identity() else {
+            return;
+        };
+        if deleted {
+            return;
+        }
+        let owned;
+        let fields = match fields {
+            Some(fields) => fields,
+            None => {
+                owned = IndexFields::of(identity);
+                &owned
+            }
+        };
+        for facet in FACETS {
+            if let Some(value) = fields.facet_value(facet) {
+                *self
+                    .counts
+                    .entry((facet_position(facet), value))
+                    .or_default() += delta;
+            }
+        }
+    }
+
+    /// The facet counters that change, one `COUNT` command per facet.
+    fn count_commands(&self) -> BTreeMap<usize, Vec<(&str, i64)>> {
+        let mut out: BTreeMap<usize, Vec<(&str, i64)>> = BTreeMap::new();
+        for ((position, value), delta) in &self.counts {
+            if *delta != 0 {
+                out.entry(*position).or_default().push((value, *delta));
+            }
+        }
+        out
+    }
+
     /// Adds every entry of a record that did not exist before.
     pub(crate) fn add_all(
         &mut self,
@@ -251,6 +305,7 @@ impl Commands {
         fields: Option<&IndexFields>,
         deleted: bool,
     ) {
+        self.count(record, fields, deleted, 1);
         visit(
             record,
             fields,
@@ -264,6 +319,7 @@ impl Commands {
 
     /// Removes every entry of a record (for a purge).
     pub(crate) fn remove_all(&mut self, record: &AnyRecord, deleted: bool) {
+        self.count(record, None, deleted, -1);
         visit(record, None, deleted, &mut |key, member, score| {
             let verb = if score.is_some() {
                 Verb::Zrem
@@ -280,6 +336,8 @@ impl Commands {
         old: (&AnyRecord, bool),
         new: (&AnyRecord, Option<&IndexFields>, bool),
     ) {
+        self.count(old.0, None, old.1, -1);
+        self.count(new.0, new.1, new.2, 1);
         type Key = (String, Vec<u8>);
         let mut before: HashMap<Key, Option<f64>> = HashMap::new();
         visit(old.0, None, old.1, &mut |key, member, score| {
@@ -313,7 +371,7 @@ impl Commands {
 
     /// Number of commands.
     pub(crate) fn len(&self) -> usize {
-        self.groups.len() + self.other.len()
+        self.groups.len() + self.other.len() + self.count_commands().len()
     }
 
     /// Writes `name, key suffix, args` for every command, `args` being one MessagePack array of
@@ -350,6 +408,23 @@ impl Commands {
                 for &(_, start, end) in &group.members {
                     msgpack::string(&mut packed, &data[start..end]);
                 }
+            }
+            out.write_arg(&packed);
+        }
+        // `COUNT fc:<position> [value, delta]…`: the script adds each delta to the value's
+        // counter and drops counters that reach zero.
+        let mut key = String::new();
+        for (position, changes) in self.count_commands() {
+            out.write_arg(b"COUNT");
+            key.clear();
+            key.push_str("fc:");
+            key.push_str(&position.to_string());
+            out.write_arg(key.as_bytes());
+            packed.clear();
+            msgpack::array(&mut packed, 2 * changes.len());
+            for (value, delta) in changes {
+                msgpack::string(&mut packed, value.as_bytes());
+                msgpack::string(&mut packed, delta.to_string().as_bytes());
             }
             out.write_arg(&packed);
         }

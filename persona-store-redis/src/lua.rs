@@ -49,7 +49,7 @@ end
 local nlive = tonumber(ARGV[j]); local LIVE = j + 1; j = LIVE + nlive
 local nrefs = tonumber(ARGV[j]); local REFS = j + 1; j = REFS + nrefs
 local ncmd = tonumber(ARGV[j]); j = j + 1
-local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1}
+local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1, COUNT=1}
 local cmds = {}
 for k = 1, ncmd do
   if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
@@ -158,6 +158,11 @@ for k = 1, ncmd do
       local cut = audit and string.find(audit, '\0', 1, true)
       if cut then redis.call('HSET', p .. 'a', seq, string.sub(audit, 1, cut - 1)) end
     end
+  elseif cmd == 'COUNT' then
+    -- facet counters: value, delta pairs; a counter that reaches zero is dropped
+    for s = 1, #args, 2 do
+      if redis.call('HINCRBY', key, args[s], args[s + 1]) <= 0 then redis.call('HDEL', key, args[s]) end
+    end
   elseif #args == 0 then
     redis.call(cmd, key)
   else
@@ -191,10 +196,16 @@ return out
 ///
 /// The planner estimates each clause's size in O(log n) (`SCARD`, `ZCOUNT`, `ZLEXCOUNT`), reads
 /// the members of the smallest one and filters them through the others (`SMISMEMBER`, `ZMSCORE`
-/// in chunks; a time window reads each candidate's sort field from its record hash). A page is then taken either by
-/// walking the sort index from the cursor and keeping candidates (when they are dense) or by
-/// sorting the candidates' sort members in a temporary sorted set (when they are sparse); both give
-/// the same records because both order by the same member bytes.
+/// in chunks; a time window reads each candidate's sort field from its record hash). A page is then
+/// taken either by walking the sort index from the cursor and keeping candidates (when they are
+/// dense) or by sorting the candidates' sort members in a temporary sorted set (when they are
+/// sparse); both give the same records because both order by the same member bytes.
+///
+/// When the matches are estimated to be dense enough (the clauses taken as independent) that
+/// reaching a page's end through the sort index reads fewer members than the smallest clause
+/// holds, a page skips the candidate read altogether: it walks the sort index from the cursor and
+/// filters each chunk through every clause, falling back to the candidate read if the walk has
+/// read as many members as that clause holds without filling the page.
 pub(crate) static QUERY: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -304,20 +315,43 @@ local function filter(cl, ids)
   return out
 end
 
--- the candidate ids, or nil for "every live identity"
+-- a page's arguments: sort suffix, 'asc'|'desc', cursor member ('' for none), id offset ('' for
+-- text members), limit + 1, temporary key suffix
+local sort, desc, after, offset, want, tmp, index
+if mode == 'page' then
+  sort = nxt(); desc = nxt() == 'desc'; after = nxt(); offset = nxt()
+  want = tonumber(nxt()); tmp = p .. nxt(); index = p .. 'o:' .. sort
+end
+
+-- the candidate ids, or nil for "every live identity" (or, with `walk`, for "walk the sort index
+-- and filter each chunk through every clause")
 local cands = nil
+local walk = false
+local best, bestn = nil, nil
 if nclauses > 0 then
-  local best, bestn = nil, nil
   for _, cl in ipairs(clauses) do
     cl.n = estimate(cl)
     if bestn == nil or cl.n < bestn then best, bestn = cl, cl.n end
   end
+  -- most selective first, so later clauses check fewer ids (numbers only: no locale order)
+  table.sort(clauses, function(a, b) return a.n < b.n end)
   if bestn == 0 then
     cands = {}
   else
-    cands = members(best)
-    for _, cl in ipairs(clauses) do
-      if cl ~= best and #cands > 0 then cands = filter(cl, cands) end
+    if mode == 'page' then
+      -- Walking the sort index scans about want / (share of records matching) members, the
+      -- share estimated as if the clauses were independent; reading the smallest clause reads
+      -- bestn. Walk when that is less.
+      local total = redis.call('ZCARD', p .. 'ids:identity')
+      local share = 1
+      for _, cl in ipairs(clauses) do share = share * cl.n / total end
+      walk = want < share * bestn
+    end
+    if not walk then
+      cands = members(best)
+      for _, cl in ipairs(clauses) do
+        if cl ~= best and #cands > 0 then cands = filter(cl, cands) end
+      end
     end
   end
 end
@@ -356,14 +390,10 @@ if mode == 'facets' then
     end
   end
   if cands == nil then
-    -- every live identity, read from the id index in chunks
-    local from = '-'
-    while true do
-      local ids = redis.call('ZRANGE', p .. 'ids:identity', from, '+', 'BYLEX', 'LIMIT', 0, CHUNK)
-      for _, id in ipairs(ids) do add(id) end
-      if #ids < CHUNK then break end
-      from = '(' .. ids[#ids]
-    end
+    -- every live identity: the counters the writes keep, one hash per facet
+    local out = {}
+    for f = 1, nf do out[f] = redis.call('HGETALL', p .. 'fc:' .. wanted[f]) end
+    return out
   else
     for _, id in ipairs(cands) do add(id) end
   end
@@ -375,16 +405,6 @@ if mode == 'facets' then
   end
   return out
 end
-
--- mode == 'page': sort suffix, 'asc'|'desc', cursor member ('' for none), id offset
--- ('' for text members), limit + 1, temporary key suffix
-local sort = nxt()
-local desc = nxt() == 'desc'
-local after = nxt()
-local offset = nxt()
-local want = tonumber(nxt())
-local tmp = p .. nxt()
-local index = p .. 'o:' .. sort
 
 local function id_of(m)
   if offset ~= '' then return string.sub(m, tonumber(offset)) end
@@ -405,8 +425,38 @@ end
 local start = nil
 if after ~= '' then start = '(' .. after end
 local page = {}
+if walk then
+  -- walk the sort index from the cursor, filtering each chunk through every clause; if the
+  -- estimate was wrong and the walk has read as many members as the smallest clause holds, read
+  -- that clause instead and take the rest of the page from where the walk stopped
+  local scanned = 0
+  while #page < want do
+    local ms = range(index, start, CHUNK)
+    local ids = {}
+    for k, m in ipairs(ms) do ids[k] = id_of(m) end
+    for _, cl in ipairs(clauses) do
+      if #ids > 0 then ids = filter(cl, ids) end
+    end
+    for _, id in ipairs(ids) do
+      page[#page + 1] = id
+      if #page >= want then break end
+    end
+    if #ms < CHUNK or #page >= want then break end
+    start = '(' .. ms[#ms]
+    scanned = scanned + #ms
+    if scanned >= bestn then
+      cands = members(best)
+      for _, cl in ipairs(clauses) do
+        if cl ~= best and #cands > 0 then cands = filter(cl, cands) end
+      end
+      break
+    end
+  end
+end
 if cands == nil then
-  for _, m in ipairs(range(index, start, want)) do page[#page + 1] = id_of(m) end
+  if not walk then
+    for _, m in ipairs(range(index, start, want)) do page[#page + 1] = id_of(m) end
+  end
 elseif #cands > 0 then
   local total = redis.call('ZCARD', index)
   if #cands * #cands >= want * total then
@@ -440,7 +490,7 @@ elseif #cands > 0 then
       end
       if #args > 0 then redis.call('ZADD', tmp, unpack(args)) end
     end
-    for _, m in ipairs(range(tmp, start, want)) do page[#page + 1] = id_of(m) end
+    for _, m in ipairs(range(tmp, start, want - #page)) do page[#page + 1] = id_of(m) end
     redis.call('DEL', tmp)
   end
 end

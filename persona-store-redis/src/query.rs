@@ -2,7 +2,8 @@
 //!
 //! Each clause selects a set of live identities; the script intersects them. A clause is one of:
 //! - `S n key…`: the union of `n` sets (persona ids, active flag, tags, text tokens, exact fields);
-//! - `Z key min max`: a score range on `n:age` or `n:t<i>` (inclusive, `-inf`/`+inf` when open);
+//! - `Z key min max`: a score range on `n:age`, `n:t<i>` or, for a filter on one country and an
+//!   age range, `n:ca:<country>` (inclusive, `-inf`/`+inf` when open);
 //! - `L sort from to`: a time window on the created/updated sort index (`from` inclusive, `to`
 //!   exclusive, as 16-hex encodings, `""` when open).
 //!
@@ -71,15 +72,24 @@ impl Plan {
         for word in query::query_words(f) {
             clauses.push(Clause::Sets(vec![format!("i:w:{word}")]));
         }
+        let countries = folded(&f.countries);
         if f.age_min.is_some() || f.age_max.is_some() {
+            // One country and an age range is one range of that country's age index, so the
+            // candidates are the slice itself rather than the larger of two sets intersected.
+            let key = match countries.as_slice() {
+                [country] => format!("n:ca:{country}"),
+                _ => "n:age".into(),
+            };
             clauses.push(Clause::Score(
-                "n:age".into(),
+                key,
                 f.age_min.map_or_else(|| "-inf".into(), |v| v.to_string()),
                 f.age_max.map_or_else(|| "+inf".into(), |v| v.to_string()),
             ));
         }
+        if countries.len() != 1 || (f.age_min.is_none() && f.age_max.is_none()) {
+            clauses.extend(sets("i:c:", countries));
+        }
         clauses.extend(sets("i:g:", &f.genders));
-        clauses.extend(sets("i:c:", folded(&f.countries)));
         clauses.extend(sets("i:r:", folded(&f.regions)));
         clauses.extend(sets("i:ci:", folded(&f.cities)));
         clauses.extend(sets("i:e:", &f.educations));

@@ -116,6 +116,21 @@ async fn large_data_set_matches_reference_for_every_plan() {
             .text(format!("{word} {}", fields.tokens[1]))
             .filter,
         Query::new().age(30..=45).filter,
+        // one country and an age range: the country's age index
+        Query::new()
+            .country(country.to_uppercase())
+            .age(30..=60)
+            .filter,
+        Query::new()
+            .country(country.clone())
+            .age(25..=70)
+            .trait_range(Trait::Openness, 0.3..=1.0)
+            .filter,
+        Query::new()
+            .country(country.clone())
+            .country("nowhere")
+            .age(30..=60)
+            .filter,
         Query::new().age(89..=90).active(true).filter,
         Query::new()
             .trait_range(Trait::Openness, 0.2..=0.6)
@@ -163,6 +178,51 @@ async fn large_data_set_matches_reference_for_every_plan() {
                     assert_pages_match(&store, &records, query).await;
                 }
             }
+        }
+    }
+    store.clear_namespace().await.unwrap();
+}
+
+/// Two tags that are each on half the identities but together on only the last few: taken as
+/// independent the planner expects a quarter to match and walks the sort index, finds nothing
+/// for as many members as one tag holds, and must fall back to reading the tag's set — and still
+/// return exactly the reference's pages.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_on_a_wrong_estimate_falls_back_to_the_candidates() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    let identities: Vec<Identity> = (0..1_300u32)
+        .map(|i| {
+            let mut identity = Identity::new(persona.id.clone(), format!("N{i}"));
+            identity.id = format!("id-{i:05}").into();
+            identity.created_at = Some(Timestamp::from_unix_nanos(1_000 + i64::from(i)));
+            identity.tags = match i {
+                1_290.. => vec!["left".into(), "right".into()],
+                _ if i % 2 == 0 => vec!["left".into()],
+                _ => vec!["right".into()],
+            };
+            identity
+        })
+        .collect();
+    for chunk in identities.chunks(325) {
+        store
+            .identities()
+            .put_many(&actor(), chunk.to_vec(), WriteMode::Create)
+            .await
+            .unwrap();
+    }
+    let records = all_identities(&store).await;
+    for direction in [Direction::Asc, Direction::Desc] {
+        for limit in [3, 20] {
+            let mut query = Query::new().all_tag("left").all_tag("right").limit(limit);
+            query.direction = direction;
+            assert_pages_match(&store, &records, query).await;
         }
     }
     store.clear_namespace().await.unwrap();

@@ -73,6 +73,7 @@ macro_rules! conformance_tests {
             pagination_stable_under_concurrent_inserts,
             count_matches_query,
             facets_match_reference,
+            facets_follow_every_write,
             text_search_matches_whole_words,
             invalid_query_arguments_rejected,
             differential_queries_match_reference,
