@@ -12,6 +12,7 @@
 //! | `n:age`, `n:t0` … `n:t4` | sorted set, score = value | live identities with an age / Big Five scores (OCEAN order) |
 //! | `n:ca:<country>` | sorted set, score = age | live identities with that (folded) country and an age: the country + age-range slice in one range read |
 //! | `o:c`, `o:u`, `o:n`, `o:a` | sorted set, all scores 0 | sort members `enc(value) ‖ id` by created, updated, name, age |
+//! | `o:c:<country>` | sorted set, all scores 0 | the created sort members of one (folded) country's live identities: a page in created order filtered on one country walks only that country |
 //! | `fc:<1..5>` | hash | per facet (in [`FACETS`] order), live identities per value: facets of a whole namespace in one read |
 //!
 //! Per-record values that queries read for one candidate at a time (its sort encodings for
@@ -130,7 +131,7 @@ pub(crate) fn visit(
         }
     }
     let mut member = Vec::with_capacity(64);
-    for (sort, key) in [
+    for (sort, index) in [
         (SortKey::Created, "o:c"),
         (SortKey::Updated, "o:u"),
         (SortKey::Name, "o:n"),
@@ -139,8 +140,27 @@ pub(crate) fn visit(
         member.clear();
         keys::sort_prefix(&fields.sort_value(sort), &mut member);
         member.extend_from_slice(id);
-        sink(key, &member, Some(0.0));
+        sink(index, &member, Some(0.0));
+        if sort == SortKey::Created
+            && let Some(country) = &fields.country
+        {
+            key_buf_country(&mut key, country);
+            sink(&key, &member, Some(0.0));
+        }
     }
+}
+
+/// `o:c:<country>`: the created sort index of one (folded) country's identities.
+pub(crate) fn created_by_country(country: &str) -> String {
+    let mut key = String::new();
+    key_buf_country(&mut key, country);
+    key
+}
+
+fn key_buf_country(key: &mut String, country: &str) {
+    key.clear();
+    key.push_str("o:c:");
+    key.push_str(country);
 }
 
 /// The two fields a live identity keeps in its record hash besides its document:

@@ -317,10 +317,14 @@ end
 
 -- a page's arguments: sort suffix, 'asc'|'desc', cursor member ('' for none), id offset ('' for
 -- text members), limit + 1, temporary key suffix
+-- and the sort index to walk: one country's created index when the filter is on that country
+-- (every match is in it), else the namespace's
 local sort, desc, after, offset, want, tmp, index
 if mode == 'page' then
   sort = nxt(); desc = nxt() == 'desc'; after = nxt(); offset = nxt()
-  want = tonumber(nxt()); tmp = p .. nxt(); index = p .. 'o:' .. sort
+  want = tonumber(nxt()); tmp = p .. nxt()
+  local part = nxt()
+  if part ~= '' then index = p .. part else index = p .. 'o:' .. sort end
 end
 
 -- the candidate ids, or nil for "every live identity" (or, with `walk`, for "walk the sort index
@@ -342,9 +346,13 @@ if nclauses > 0 then
       -- Walking the sort index scans about want / (share of records matching) members, the
       -- share estimated as if the clauses were independent; reading the smallest clause reads
       -- bestn. Walk when that is less.
+      -- (within a country's index the share is that of the whole namespace over the
+      -- country's share, which the filter's country clause contributes to the product)
       local total = redis.call('ZCARD', p .. 'ids:identity')
       local share = 1
       for _, cl in ipairs(clauses) do share = share * cl.n / total end
+      local walked = redis.call('ZCARD', index)
+      if walked > 0 then share = share * total / walked end
       walk = want < share * bestn
     end
     if not walk then

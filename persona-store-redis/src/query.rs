@@ -16,7 +16,7 @@ use persona_core::query::{
 };
 use persona_core::{Namespace, Result};
 
-use crate::index::{facet_position, score, sort_suffix};
+use crate::index::{created_by_country, facet_position, score, sort_suffix};
 use crate::keys;
 
 enum Clause {
@@ -31,6 +31,8 @@ pub(crate) struct QueryArgs(pub(crate) Vec<Vec<u8>>);
 /// The clauses of a filter; `None` when it can match nothing (a NaN trait bound).
 pub(crate) struct Plan {
     clauses: Option<Vec<Clause>>,
+    /// The filter's only country, if it has exactly one.
+    country: Option<String>,
 }
 
 fn sets(prefix: &str, values: impl IntoIterator<Item = impl AsRef<str>>) -> Option<Clause> {
@@ -73,12 +75,16 @@ impl Plan {
             clauses.push(Clause::Sets(vec![format!("i:w:{word}")]));
         }
         let countries = folded(&f.countries);
+        let country = match countries.as_slice() {
+            [country] => Some(country.clone()),
+            _ => None,
+        };
         if f.age_min.is_some() || f.age_max.is_some() {
             // One country and an age range is one range of that country's age index, so the
             // candidates are the slice itself rather than the larger of two sets intersected.
-            let key = match countries.as_slice() {
-                [country] => format!("n:ca:{country}"),
-                _ => "n:age".into(),
+            let key = match &country {
+                Some(country) => format!("n:ca:{country}"),
+                None => "n:age".into(),
             };
             clauses.push(Clause::Score(
                 key,
@@ -97,7 +103,10 @@ impl Plan {
         clauses.extend(sets("i:pl:", &f.political_leanings));
         for range in &f.traits {
             if range.min.is_some_and(f64::is_nan) || range.max.is_some_and(f64::is_nan) {
-                return Plan { clauses: None };
+                return Plan {
+                    clauses: None,
+                    country: None,
+                };
             }
             clauses.push(Clause::Score(
                 format!("n:t{}", trait_index(range.which)),
@@ -109,6 +118,7 @@ impl Plan {
         clauses.extend(time("u", &f.updated));
         Plan {
             clauses: Some(clauses),
+            country,
         }
     }
 
@@ -187,6 +197,12 @@ impl Plan {
         out.push(if text_key { Vec::new() } else { b"17".to_vec() });
         out.push((query.limit + 1).to_string().into_bytes());
         out.push(b"tmp:sort".to_vec());
+        // A page in created order on one country walks that country's created index: every
+        // match is in it, and the walk reads only that country's identities.
+        out.push(match (&self.country, query.sort) {
+            (Some(country), SortKey::Created) => created_by_country(country).into_bytes(),
+            _ => Vec::new(),
+        });
         Ok(Some(QueryArgs(out)))
     }
 }
