@@ -234,7 +234,9 @@ async fn time<T>(latencies: &mut Latencies, fut: impl std::future::Future<Output
 }
 
 /// What a run stored, removed at the end whether the run finished or panicked.
-type Scratch = Arc<tokio::sync::Mutex<Vec<Opened>>>;
+/// Each store is registered under the namespace the run opened it for (the file store itself uses
+/// the root's default namespace, with one scratch directory per run namespace).
+type Scratch = Arc<tokio::sync::Mutex<Vec<(Namespace, Opened)>>>;
 
 #[tokio::main]
 async fn main() {
@@ -242,7 +244,7 @@ async fn main() {
     let outcome = std::panic::AssertUnwindSafe(run(options(), Arc::clone(&scratch)))
         .catch_unwind()
         .await;
-    for opened in scratch.lock().await.drain(..) {
+    for (_, opened) in scratch.lock().await.drain(..) {
         opened.clean_up().await;
     }
     if let Err(panic) = outcome {
@@ -254,15 +256,15 @@ async fn main() {
 async fn open_scratch(backend: &str, namespace: &Namespace, scratch: &Scratch) -> Arc<dyn Store> {
     let opened = open(backend, namespace).await;
     let store = Arc::clone(&opened.store);
-    scratch.lock().await.push(opened);
+    scratch.lock().await.push((namespace.clone(), opened));
     store
 }
 
 /// The size of the store registered under `namespace`.
 async fn size_of(namespace: &Namespace, scratch: &Scratch) -> String {
     let opened = scratch.lock().await;
-    match opened.iter().find(|o| o.store.namespace() == namespace) {
-        Some(opened) => size(opened).await,
+    match opened.iter().find(|(ns, _)| ns == namespace) {
+        Some((_, opened)) => size(opened).await,
         None => "n/a".into(),
     }
 }
@@ -270,8 +272,8 @@ async fn size_of(namespace: &Namespace, scratch: &Scratch) -> String {
 /// Closes and removes the store registered under `namespace`.
 async fn remove_scratch(namespace: &Namespace, scratch: &Scratch) {
     let mut opened = scratch.lock().await;
-    if let Some(at) = opened.iter().position(|o| o.store.namespace() == namespace) {
-        opened.remove(at).clean_up().await;
+    if let Some(at) = opened.iter().position(|(ns, _)| ns == namespace) {
+        opened.remove(at).1.clean_up().await;
     }
 }
 

@@ -795,15 +795,21 @@ pub fn evaluate<'a>(
             })
         })
         .collect();
-    hits.sort_by(|a, b| {
+    let order = |a: &(SortValue, &Identity), b: &(SortValue, &Identity)| {
         compare(
             (&a.0, a.1.id.as_str()),
             (&b.0, b.1.id.as_str()),
             query.direction,
         )
-    });
+    };
     let more = hits.len() > query.limit;
-    hits.truncate(query.limit);
+    if more {
+        // Only the page needs ordering: move the `limit` first hits to the front in O(n), then
+        // sort just those, instead of sorting every hit of a large data set.
+        hits.select_nth_unstable_by(query.limit, order);
+        hits.truncate(query.limit);
+    }
+    hits.sort_by(order);
     let next = match (more, hits.last()) {
         (true, Some((value, identity))) => Some(Cursor::encode(&Position {
             namespace: namespace.clone(),
