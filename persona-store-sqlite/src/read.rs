@@ -65,37 +65,37 @@ fn bytes<'r>(row: &'r Row<'_>, index: usize) -> rusqlite::Result<&'r [u8]> {
     Ok(row.get_ref(index)?.as_bytes()?)
 }
 
-/// The stored record (live or soft-deleted) and its deleted flag.
+/// A stored record (live or soft-deleted) with its row number.
+pub(crate) struct Stored {
+    pub(crate) rid: i64,
+    pub(crate) version: Version,
+    pub(crate) record: AnyRecord,
+    pub(crate) deleted: bool,
+}
+
+/// The stored record (live or soft-deleted), its row number and its deleted flag.
 pub(crate) fn load(
     connection: &Connection,
     ns: &str,
     kind: Kind,
     id: &str,
-) -> Result<Option<(AnyRecord, bool)>> {
+) -> Result<Option<Stored>> {
     let mut statement = connection
         .prepare_cached(
-            "SELECT r.deleted, h.doc FROM records r \
-             LEFT JOIN history h ON h.ns = r.ns AND h.kind = r.kind AND h.id = r.id \
-                AND h.version = r.version \
-             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3",
+            "SELECT rid, deleted, version, doc FROM records \
+             WHERE ns = ?1 AND kind = ?2 AND id = ?3",
         )
         .db()?;
     let mut rows = statement.query([ns, kind.as_str(), id]).db()?;
     let Some(row) = rows.next().db()? else {
         return Ok(None);
     };
-    let deleted: bool = row.get(0).db()?;
-    let doc = row.get_ref(1).db()?;
-    let bytes = match doc.as_bytes_or_null().db()? {
-        Some(bytes) => bytes,
-        None => {
-            return Err(SqliteError::Value(format!(
-                "{kind} {id} has no history row for its current version"
-            ))
-            .into());
-        }
-    };
-    Ok(Some((document(kind, id, bytes)?, deleted)))
+    Ok(Some(Stored {
+        rid: row.get(0).db()?,
+        deleted: row.get(1).db()?,
+        version: version_value(row.get(2).db()?)?,
+        record: document(kind, id, bytes(row, 3).db()?)?,
+    }))
 }
 
 /// The live record, if any.
@@ -107,10 +107,7 @@ pub(crate) fn get(
 ) -> Result<Option<AnyRecord>> {
     let mut statement = connection
         .prepare_cached(
-            "SELECT h.doc FROM records r \
-             JOIN history h ON h.ns = r.ns AND h.kind = r.kind AND h.id = r.id \
-                AND h.version = r.version \
-             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3 AND r.deleted = 0",
+            "SELECT doc FROM records WHERE ns = ?1 AND kind = ?2 AND id = ?3 AND deleted = 0",
         )
         .db()?;
     let mut rows = statement.query([ns, kind.as_str(), id]).db()?;
@@ -130,11 +127,9 @@ pub(crate) fn list(
     let after = request.start_after(namespace)?;
     let mut statement = connection
         .prepare_cached(
-            "SELECT r.id, h.doc FROM records r \
-             JOIN history h ON h.ns = r.ns AND h.kind = r.kind AND h.id = r.id \
-                AND h.version = r.version \
-             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id > ?3 AND r.deleted = 0 \
-             ORDER BY r.id LIMIT ?4",
+            "SELECT id, doc FROM records \
+             WHERE ns = ?1 AND kind = ?2 AND id > ?3 AND deleted = 0 \
+             ORDER BY id LIMIT ?4",
         )
         .db()?;
     let fetch = i64::try_from(request.limit + 1).unwrap_or(i64::MAX);
@@ -172,7 +167,8 @@ fn version_info(row: &Row<'_>) -> Result<VersionInfo> {
     })
 }
 
-/// Every version of a record, oldest first.
+/// Every version of a record, oldest first: the superseded ones from `history`, the current one
+/// from `records`.
 pub(crate) fn versions(
     connection: &Connection,
     ns: &str,
@@ -181,8 +177,13 @@ pub(crate) fn versions(
 ) -> Result<Vec<VersionInfo>> {
     let mut statement = connection
         .prepare_cached(
-            "SELECT version, action, actor, at, deleted FROM history \
-             WHERE ns = ?1 AND kind = ?2 AND id = ?3 ORDER BY version",
+            "SELECT h.version, h.action, h.actor, h.at, h.deleted \
+             FROM records r JOIN history h ON h.rid = r.rid \
+             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3 \
+             UNION ALL \
+             SELECT version, action, actor, at, deleted FROM records \
+             WHERE ns = ?1 AND kind = ?2 AND id = ?3 \
+             ORDER BY 1",
         )
         .db()?;
     let mut rows = statement.query([ns, kind.as_str(), id]).db()?;
@@ -203,8 +204,12 @@ pub(crate) fn version(
 ) -> Result<Option<HistoryEntry>> {
     let mut statement = connection
         .prepare_cached(
-            "SELECT version, action, actor, at, deleted, doc FROM history \
-             WHERE ns = ?1 AND kind = ?2 AND id = ?3 AND version = ?4",
+            "SELECT version, action, actor, at, deleted, doc FROM records \
+             WHERE ns = ?1 AND kind = ?2 AND id = ?3 AND version = ?4 \
+             UNION ALL \
+             SELECT h.version, h.action, h.actor, h.at, h.deleted, h.doc \
+             FROM records r JOIN history h ON h.rid = r.rid AND h.version = ?4 \
+             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3",
         )
         .db()?;
     let mut rows = statement
@@ -300,7 +305,8 @@ pub(crate) fn tombstone(
     .transpose()
 }
 
-/// A filter compiled to a `WHERE` clause over `identity_index i`, with its parameters in order.
+/// A filter compiled to a `WHERE` clause over the live identity rows `records i`, with its
+/// parameters in order.
 struct Compiled {
     sql: String,
     values: Vec<Value>,
@@ -352,18 +358,18 @@ const TRAIT_COLUMNS: [&str; 5] = [
 /// Compiles `filter` with the semantics of [`persona_core::query::Matcher`].
 fn compile(filter: &Filter, ns: &str) -> Compiled {
     let mut c = Compiled {
-        sql: "i.ns = ?".to_owned(),
+        sql: "i.ns = ? AND i.live = 1".to_owned(),
         values: vec![Value::Text(ns.to_owned())],
     };
     c.one_of(
-        "i.persona_id",
+        "i.persona_ref",
         filter.persona_ids.iter().map(|p| p.as_str()),
     );
     if let Some(active) = filter.active {
         c.clause("i.active = ?");
         c.values.push(Value::Integer(i64::from(active)));
     }
-    let tag_exists = "EXISTS (SELECT 1 FROM identity_tags t WHERE t.ns = i.ns AND t.id = i.id AND ";
+    let tag_exists = "EXISTS (SELECT 1 FROM identity_tags t WHERE t.ns = i.ns AND t.rid = i.rid AND ";
     if !filter.tags_any.is_empty() {
         for tag in &filter.tags_any {
             c.text(tag);
@@ -467,15 +473,14 @@ pub(crate) fn query(
         });
         c.values.push(Value::Text(after.id));
     }
-    // The page is chosen on the small index rows first; only its documents are then read, so a
-    // filter matching thousands of rows never drags their documents through the sorter.
+    // The page is chosen on index entries first (the filter and sort columns); only the rows of
+    // the page are then read for their documents, so a filter matching thousands of identities
+    // never drags their documents through the sorter.
     let sql = format!(
         "WITH page AS MATERIALIZED ( \
-             SELECT i.ns, i.id, i.version, {column} AS sort FROM identity_index i \
+             SELECT i.rid, i.id, {column} AS sort FROM records i \
              WHERE {} ORDER BY {column} {order}, i.id {order} LIMIT ?) \
-         SELECT page.id, h.doc FROM page \
-         JOIN history h ON h.ns = page.ns AND h.kind = 'identity' AND h.id = page.id \
-            AND h.version = page.version \
+         SELECT page.id, r.doc FROM page CROSS JOIN records r ON r.rid = page.rid \
          ORDER BY page.sort {order}, page.id {order}",
         c.sql
     );
@@ -507,7 +512,7 @@ pub(crate) fn query(
 /// How many live identities match.
 pub(crate) fn count(connection: &Connection, ns: &str, filter: &Filter) -> Result<u64> {
     let c = compile(filter, ns);
-    let sql = format!("SELECT count(*) FROM identity_index i WHERE {}", c.sql);
+    let sql = format!("SELECT count(*) FROM records i WHERE {}", c.sql);
     let count: i64 = connection
         .prepare_cached(&sql)
         .db()?
@@ -535,7 +540,7 @@ pub(crate) fn facets(
             Facet::PoliticalSpectrum => "i.political_leaning",
         };
         let sql = format!(
-            "SELECT {column}, count(*) FROM identity_index i \
+            "SELECT {column}, count(*) FROM records i \
              WHERE {} AND {column} IS NOT NULL GROUP BY {column}",
             c.sql
         );

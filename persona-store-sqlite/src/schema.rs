@@ -23,7 +23,6 @@ const TABLES: &[&str] = &[
     "history",
     "audit",
     "tombstones",
-    "identity_index",
     "identity_tags",
     "identity_fts",
 ];

@@ -214,7 +214,11 @@ fn check_file(path: &Path) -> usize {
         [],
     )
     .expect("the text index matches the identity rows");
-    let mut statement = raw.prepare("SELECT kind, id, doc FROM history").unwrap();
+    let mut statement = raw
+        .prepare(
+            "SELECT r.kind, r.id, h.doc FROM history h JOIN records r USING (rid) \
+             UNION ALL SELECT kind, id, doc FROM records",
+        ).unwrap();
     let mut rows = statement.query([]).unwrap();
     let mut documents = 0;
     while let Some(row) = rows.next().unwrap() {

@@ -104,7 +104,7 @@ async fn unreadable_documents_are_corrupt() {
     let store = SqliteStore::open(&path).unwrap();
     let stored = store.personas().create(&actor(), persona()).await.unwrap();
     let raw = Connection::open(&path).unwrap();
-    raw.execute("UPDATE history SET doc = '{\"name\": 12'", [])
+    raw.execute("UPDATE records SET doc = '{\"name\": 12'", [])
         .unwrap();
     let err = store
         .get(Kind::Persona, stored.id.as_str())
@@ -417,7 +417,7 @@ async fn tags_and_text_follow_every_write() {
     store.purge(Kind::Identity, &id, &actor()).await.unwrap();
     assert!(found(Query::new().any_tag("c")).await.is_empty());
     let raw = Connection::open(&path).unwrap();
-    for table in ["identity_index", "identity_tags"] {
+    for table in ["records WHERE kind = 'identity'", "history", "identity_tags"] {
         let rows: i64 = raw
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .unwrap();
