@@ -369,7 +369,8 @@ fn compile(filter: &Filter, ns: &str) -> Compiled {
         c.clause("i.active = ?");
         c.values.push(Value::Integer(i64::from(active)));
     }
-    let tag_exists = "EXISTS (SELECT 1 FROM identity_tags t WHERE t.ns = i.ns AND t.rid = i.rid AND ";
+    let tag_exists =
+        "EXISTS (SELECT 1 FROM identity_tags t WHERE t.ns = i.ns AND t.rid = i.rid AND ";
     if !filter.tags_any.is_empty() {
         for tag in &filter.tags_any {
             c.text(tag);

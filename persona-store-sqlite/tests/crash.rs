@@ -218,7 +218,8 @@ fn check_file(path: &Path) -> usize {
         .prepare(
             "SELECT r.kind, r.id, h.doc FROM history h JOIN records r USING (rid) \
              UNION ALL SELECT kind, id, doc FROM records",
-        ).unwrap();
+        )
+        .unwrap();
     let mut rows = statement.query([]).unwrap();
     let mut documents = 0;
     while let Some(row) = rows.next().unwrap() {
