@@ -54,7 +54,11 @@ CREATE TABLE records (
 );
 
 CREATE UNIQUE INDEX records_key ON records (ns, kind, id);
-CREATE INDEX records_persona_ref ON records (ns, persona_ref) WHERE persona_ref IS NOT NULL;
+-- Not partial: a partial index whose condition the planner must prove from bound parameters
+-- (`persona_ref IS NOT NULL` from `ns = ?`, say) marks every statement on `records` for a fresh
+-- prepare each time a parameter is bound. The conditions below (`live = 1`) are only ever met by
+-- the literal term `live = 1` the crate writes into its queries.
+CREATE INDEX records_persona_ref ON records (ns, persona_ref);
 
 -- Keyset pagination in every sort order, over live identities only.
 CREATE INDEX identity_created ON records (ns, created_at, id) WHERE live = 1;

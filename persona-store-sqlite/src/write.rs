@@ -4,8 +4,10 @@ use std::collections::HashMap;
 
 use persona_core::attributes::Timestamp;
 use persona_core::query::IndexFields;
-use persona_core::store::{Current, Planned, plan, purge_audit};
-use persona_core::{Actor, AnyRecord, AuditEntry, Batch, Error, Kind, Result, Tombstone};
+use persona_core::store::{Current, Op, Planned, plan, purge_audit};
+use persona_core::{
+    Actor, AnyRecord, AuditEntry, Batch, Error, Kind, Result, Tombstone, WriteMode,
+};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -30,7 +32,19 @@ pub(crate) fn apply(
     let mut personas: HashMap<String, bool> = HashMap::new();
     for op in batch.ops() {
         let (kind, id) = op.target();
-        let current = read::load(&tx, ns, kind, id)?;
+        // A create needs no lookup: the insert fails on the unique key if the id is taken.
+        let create = matches!(
+            op,
+            Op::Put {
+                mode: WriteMode::Create,
+                ..
+            }
+        );
+        let current = if create {
+            None
+        } else {
+            read::load(&tx, ns, kind, id)?
+        };
         let planned = plan(
             op,
             current.as_ref().map(|stored| Current {
@@ -53,6 +67,13 @@ pub(crate) fn apply(
                 }
             };
             if !live {
+                // The error a create of a taken id gets first, whatever its persona.
+                if create && read::load(&tx, ns, kind, id)?.is_some() {
+                    return Err(Error::AlreadyExists {
+                        kind,
+                        id: id.to_owned(),
+                    });
+                }
                 return Err(Error::missing_persona());
             }
         }
