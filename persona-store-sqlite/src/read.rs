@@ -70,8 +70,13 @@ fn identity_document(id: &str, bytes: &[u8]) -> Result<Identity> {
     parse(Kind::Identity, id, bytes)
 }
 
-fn bytes<'r>(row: &'r Row<'_>, index: usize) -> rusqlite::Result<&'r [u8]> {
-    Ok(row.get_ref(index)?.as_bytes()?)
+/// The document in column `index`; a record without one is corrupt.
+fn bytes<'r>(row: &'r Row<'_>, index: usize) -> Result<&'r [u8]> {
+    row.get_ref(index)
+        .db()?
+        .as_bytes_or_null()
+        .db()?
+        .ok_or_else(|| SqliteError::Value("a stored record has no document".to_owned()).into())
 }
 
 /// A stored record (live or soft-deleted) with its row number.
@@ -91,8 +96,9 @@ pub(crate) fn load(
 ) -> Result<Option<Stored>> {
     let mut statement = connection
         .prepare_cached(
-            "SELECT rid, deleted, version, doc FROM records \
-             WHERE ns = ?1 AND kind = ?2 AND id = ?3",
+            "SELECT r.rid, r.deleted, r.version, d.doc FROM records r \
+             LEFT JOIN documents d ON d.rid = r.rid \
+             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3",
         )
         .db()?;
     let mut rows = statement.query([ns, kind.as_str(), id]).db()?;
@@ -103,7 +109,7 @@ pub(crate) fn load(
         rid: row.get(0).db()?,
         deleted: row.get(1).db()?,
         version: version_value(row.get(2).db()?)?,
-        record: document(kind, id, bytes(row, 3).db()?)?,
+        record: document(kind, id, bytes(row, 3)?)?,
     }))
 }
 
@@ -124,12 +130,13 @@ pub(crate) fn get(
 ) -> Result<Option<AnyRecord>> {
     let mut statement = connection
         .prepare_cached(
-            "SELECT doc FROM records WHERE ns = ?1 AND kind = ?2 AND id = ?3 AND deleted = 0",
+            "SELECT d.doc FROM records r LEFT JOIN documents d ON d.rid = r.rid \
+             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3 AND r.deleted = 0",
         )
         .db()?;
     let mut rows = statement.query([ns, kind.as_str(), id]).db()?;
     match rows.next().db()? {
-        Some(row) => Ok(Some(document(kind, id, bytes(row, 0).db()?)?)),
+        Some(row) => Ok(Some(document(kind, id, bytes(row, 0)?)?)),
         None => Ok(None),
     }
 }
@@ -144,9 +151,9 @@ pub(crate) fn list(
     let after = request.start_after(namespace)?;
     let mut statement = connection
         .prepare_cached(&format!(
-            "SELECT id, doc FROM records \
-             WHERE ns = ?1 AND kind = ?2 AND id > ?3 AND deleted = 0 \
-             ORDER BY id LIMIT {}",
+            "SELECT r.id, d.doc FROM records r LEFT JOIN documents d ON d.rid = r.rid \
+             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id > ?3 AND r.deleted = 0 \
+             ORDER BY r.id LIMIT {}",
             limit_literal(request.limit + 1)
         ))
         .db()?;
@@ -160,7 +167,7 @@ pub(crate) fn list(
     let mut items = Vec::new();
     while let Some(row) = rows.next().db()? {
         let id = row.get_ref(0).db()?.as_str().db()?;
-        items.push(document(kind, id, bytes(row, 1).db()?)?);
+        items.push(document(kind, id, bytes(row, 1)?)?);
     }
     let next = if items.len() > request.limit {
         items.truncate(request.limit);
@@ -220,8 +227,9 @@ pub(crate) fn version(
 ) -> Result<Option<HistoryEntry>> {
     let mut statement = connection
         .prepare_cached(
-            "SELECT version, action, actor, at, deleted, doc FROM records \
-             WHERE ns = ?1 AND kind = ?2 AND id = ?3 AND version = ?4 \
+            "SELECT r.version, r.action, r.actor, r.at, r.deleted, d.doc \
+             FROM records r LEFT JOIN documents d ON d.rid = r.rid \
+             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3 AND r.version = ?4 \
              UNION ALL \
              SELECT h.version, h.action, h.actor, h.at, h.deleted, h.doc \
              FROM records r JOIN history h ON h.rid = r.rid AND h.version = ?4 \
@@ -234,7 +242,7 @@ pub(crate) fn version(
     match rows.next().db()? {
         Some(row) => Ok(Some(HistoryEntry {
             info: version_info(row)?,
-            record: document(kind, id, bytes(row, 5).db()?)?,
+            record: document(kind, id, bytes(row, 5)?)?,
         })),
         None => Ok(None),
     }
@@ -496,7 +504,7 @@ pub(crate) fn query(
         "WITH page AS MATERIALIZED ( \
              SELECT i.rid, i.id, {column} AS sort FROM records i \
              WHERE {} ORDER BY {column} {order}, i.id {order} LIMIT {}) \
-         SELECT page.id, r.doc FROM page CROSS JOIN records r ON r.rid = page.rid \
+         SELECT page.id, d.doc FROM page CROSS JOIN documents d ON d.rid = page.rid \
          ORDER BY page.sort {order}, page.id {order}",
         c.sql,
         limit_literal(query.limit + 1)
@@ -508,7 +516,7 @@ pub(crate) fn query(
         let mut rows = statement.query(params_from_iter(c.values)).db()?;
         while let Some(row) = rows.next().db()? {
             let id = row.get_ref(0).db()?.as_str().db()?;
-            items.push(identity_document(id, bytes(row, 1).db()?)?);
+            items.push(identity_document(id, bytes(row, 1)?)?);
         }
     }
     tx.finish().db()?;

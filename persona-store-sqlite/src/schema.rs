@@ -20,6 +20,7 @@ pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 /// Tables a database of the latest version must have.
 const TABLES: &[&str] = &[
     "records",
+    "documents",
     "history",
     "audit",
     "tombstones",
@@ -50,6 +51,11 @@ fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
         .db()?;
     connection
         .pragma_update(None, "temp_store", "MEMORY")
+        .db()?;
+    // A large batch grows the WAL file to its size; once checkpointed, truncate it back to this
+    // (64 MiB) instead of keeping the file at its largest.
+    connection
+        .pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
         .db()?;
     // Reads of pages already in the file come from the OS page cache shared by every connection,
     // so a reader that has not served a query yet is not cold.

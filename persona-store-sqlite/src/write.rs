@@ -194,15 +194,16 @@ impl Columns<'_> {
     }
 }
 
+/// `?11`, the document, goes to `documents`.
 const INSERT_RECORD: &str = "INSERT INTO records (ns, kind, id, version, action, actor, at, \
-     deleted, persona_ref, live, doc, active, name, age, sort_age, gender, country, region, city, \
+     deleted, persona_ref, live, active, name, age, sort_age, gender, country, region, city, \
      education, occupation, political_leaning, openness, conscientiousness, extraversion, \
      agreeableness, neuroticism, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-     ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, \
+     ?9, ?10, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, \
      ?27, ?28, ?29)";
 
 const UPDATE_RECORD: &str = "UPDATE records SET version = ?4, action = ?5, actor = ?6, at = ?7, \
-     deleted = ?8, persona_ref = ?9, live = ?10, doc = ?11, active = ?12, name = ?13, age = ?14, \
+     deleted = ?8, persona_ref = ?9, live = ?10, active = ?12, name = ?13, age = ?14, \
      sort_age = ?15, gender = ?16, country = ?17, region = ?18, city = ?19, education = ?20, \
      occupation = ?21, political_leaning = ?22, openness = ?23, conscientiousness = ?24, \
      extraversion = ?25, agreeableness = ?26, neuroticism = ?27, created_at = ?28, \
@@ -263,12 +264,18 @@ fn persist(
                         SqliteError::Driver(source)
                     }
                 })?;
-            tx.last_insert_rowid()
+            let rid = tx.last_insert_rowid();
+            tx.prepare_cached("INSERT INTO documents (rid, doc) VALUES (?1, ?2)")
+                .db()?
+                .execute(params![rid, json_text(&doc)])
+                .db()?;
+            rid
         }
         Some(stored) => {
             tx.prepare_cached(
                 "INSERT INTO history (rid, version, action, actor, at, deleted, doc) \
-                 SELECT rid, version, action, actor, at, deleted, doc FROM records WHERE rid = ?1",
+                 SELECT r.rid, r.version, r.action, r.actor, r.at, r.deleted, d.doc \
+                 FROM records r JOIN documents d ON d.rid = r.rid WHERE r.rid = ?1",
             )
             .db()?
             .execute([stored.rid])
@@ -277,6 +284,10 @@ fn persist(
             tx.prepare_cached(UPDATE_RECORD)
                 .db()?
                 .execute(values.as_slice())
+                .db()?;
+            tx.prepare_cached("UPDATE documents SET doc = ?2 WHERE rid = ?1")
+                .db()?
+                .execute(params![stored.rid, json_text(&doc)])
                 .db()?;
             stored.rid
         }
@@ -381,6 +392,7 @@ pub(crate) fn purge(
     }
     for sql in [
         "DELETE FROM history WHERE rid = ?1",
+        "DELETE FROM documents WHERE rid = ?1",
         "DELETE FROM records WHERE rid = ?1",
     ] {
         tx.prepare_cached(sql).db()?.execute([stored.rid]).db()?;

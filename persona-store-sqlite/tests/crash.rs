@@ -217,7 +217,7 @@ fn check_file(path: &Path) -> usize {
     let mut statement = raw
         .prepare(
             "SELECT r.kind, r.id, h.doc FROM history h JOIN records r USING (rid) \
-             UNION ALL SELECT kind, id, doc FROM records",
+             UNION ALL SELECT r.kind, r.id, d.doc FROM records r JOIN documents d USING (rid)",
         )
         .unwrap();
     let mut rows = statement.query([]).unwrap();

@@ -104,7 +104,7 @@ async fn unreadable_documents_are_corrupt() {
     let store = SqliteStore::open(&path).unwrap();
     let stored = store.personas().create(&actor(), persona()).await.unwrap();
     let raw = Connection::open(&path).unwrap();
-    raw.execute("UPDATE records SET doc = '{\"name\": 12'", [])
+    raw.execute("UPDATE documents SET doc = '{\"name\": 12'", [])
         .unwrap();
     let err = store
         .get(Kind::Persona, stored.id.as_str())
