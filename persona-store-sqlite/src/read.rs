@@ -551,43 +551,57 @@ pub(crate) fn facets(
     facets: &[Facet],
 ) -> Result<FacetCounts> {
     let mut counts: FacetCounts = facets.iter().map(|f| (*f, BTreeMap::new())).collect();
+    if facets.is_empty() {
+        return Ok(counts);
+    }
+    // One pass over the matching rows for every facet (one `GROUP BY` per facet read the rows
+    // once per facet).
     let c = compile(filter, ns);
-    let tx = connection.unchecked_transaction().db()?;
-    for facet in facets {
-        let column = match facet {
-            Facet::Gender => "i.gender",
-            Facet::Country => "i.country",
-            Facet::Education => "i.education",
-            Facet::AgeGroup => "i.age",
-            Facet::PoliticalSpectrum => "i.political_leaning",
-        };
-        let sql = format!(
-            "SELECT {column}, count(*) FROM records i \
-             WHERE {} AND {column} IS NOT NULL GROUP BY {column}",
-            c.sql
-        );
-        let mut statement = tx.prepare_cached(&sql).db()?;
-        let mut rows = statement.query(params_from_iter(c.values.iter())).db()?;
-        let entry = counts.entry(*facet).or_default();
-        while let Some(row) = rows.next().db()? {
-            let n: i64 = row.get(1).db()?;
-            let value = match facet {
+    let sql = format!(
+        "SELECT i.gender, i.country, i.education, i.age, i.political_leaning \
+         FROM records i WHERE {}",
+        c.sql
+    );
+    let mut statement = connection.prepare_cached(&sql).db()?;
+    let mut rows = statement.query(params_from_iter(c.values.iter())).db()?;
+    let mut tally = |facet: Facet, value: &str| {
+        let entry = counts.entry(facet).or_default();
+        match entry.get_mut(value) {
+            Some(n) => *n += 1,
+            None => {
+                entry.insert(value.to_owned(), 1);
+            }
+        }
+    };
+    while let Some(row) = rows.next().db()? {
+        for facet in facets {
+            match facet {
+                Facet::Gender | Facet::Country | Facet::Education => {
+                    let index = match facet {
+                        Facet::Gender => 0,
+                        Facet::Country => 1,
+                        _ => 2,
+                    };
+                    if let Some(value) = row.get_ref(index).db()?.as_str_or_null().db()? {
+                        tally(*facet, value);
+                    }
+                }
                 Facet::AgeGroup => {
-                    let age: i32 = row.get(0).db()?;
-                    Some(AgeGroup::of(age).as_static_str().to_owned())
+                    if let Some(age) = row.get::<_, Option<i32>>(3).db()? {
+                        tally(*facet, AgeGroup::of(age).as_static_str());
+                    }
                 }
                 Facet::PoliticalSpectrum => {
-                    let leaning = row.get_ref(0).db()?.as_str().db()?;
-                    PoliticalLeaning::parse(leaning)
-                        .map(|l| PoliticalSpectrum::of(l).as_static_str().to_owned())
+                    if let Some(leaning) = row.get_ref(4).db()?.as_str_or_null().db()?
+                        && let Some(leaning) = PoliticalLeaning::parse(leaning)
+                    {
+                        tally(*facet, PoliticalSpectrum::of(leaning).as_static_str());
+                    }
                 }
-                _ => Some(row.get::<_, String>(0).db()?),
-            };
-            if let Some(value) = value {
-                *entry.entry(value).or_insert(0) += u64::try_from(n).unwrap_or(0);
             }
         }
     }
-    tx.finish().db()?;
+    drop(rows);
+    drop(statement);
     Ok(counts)
 }
