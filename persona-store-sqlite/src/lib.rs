@@ -24,7 +24,7 @@ pub use options::{SqliteOptions, Synchronous};
 pub use rusqlite;
 
 use crate::error::BACKEND;
-use crate::worker::Pool;
+use crate::worker::Lane;
 
 /// The schema version this crate creates and reads (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = schema::LATEST;
@@ -33,17 +33,20 @@ pub const SCHEMA_VERSION: i64 = schema::LATEST;
 pub const APPLICATION_ID: i32 = schema::APPLICATION_ID;
 
 struct Shared {
-    writer: Pool,
-    readers: Option<Pool>,
+    writer: Lane,
+    readers: Option<Lane>,
     path: Option<PathBuf>,
 }
 
 /// A persona store in one SQLite database file.
 ///
 /// A cheap-`Clone` handle: clones share one writer connection and a small pool of reader
-/// connections, each on its own thread, so async callers never block their executor. The handle is
-/// bound to one [`Namespace`]; [`with_namespace`](Self::with_namespace) gives a handle on the same
-/// database for another one. The database closes when the last handle is dropped.
+/// connections. Async callers never block their executor: on a multi-thread Tokio runtime a call
+/// runs in place under [`tokio::task::block_in_place`] (the worker's other tasks move to another
+/// thread first), anywhere else it is handed to a connection thread (see the crate docs,
+/// "Threads"). The handle is bound to one [`Namespace`]; [`with_namespace`](Self::with_namespace)
+/// gives a handle on the same database for another one. The database closes when the last handle
+/// is dropped.
 ///
 /// ```
 /// # fn main() -> persona_core::Result<()> {
@@ -68,8 +71,8 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn start(name: &str, connections: Vec<Connection>) -> Result<Pool> {
-    Pool::start(name, connections).map_err(|source| persona_core::Error::Unavailable {
+fn start(name: &str, connections: Vec<Connection>) -> Result<Lane> {
+    Lane::start(name, connections).map_err(|source| persona_core::Error::Unavailable {
         backend: BACKEND,
         source: Box::new(source),
     })

@@ -20,15 +20,23 @@ pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 /// Tables a database of the latest version must have.
 const TABLES: &[&str] = &[
     "records",
+    "documents",
     "history",
     "audit",
     "tombstones",
-    "identity_index",
     "identity_tags",
     "identity_fts",
 ];
 
 const STATEMENT_CACHE: usize = 128;
+
+/// The page size of new databases. A document is about 3 KB: a 4 KiB or 8 KiB page leaves a
+/// third of itself empty next to one or two of them, a 16 KiB page holds five with an eighth
+/// spare. Measured on a 10,000-identity batch, the commit (WAL write, fsync, checkpoint) took
+/// 350 ms with 4 KiB pages, 250 ms with 8 KiB and 170 ms with 16 KiB. The price: a small write
+/// logs a whole page for every page it touches (a dozen per identity), so single writes log more
+/// bytes per fsync.
+const PAGE_SIZE: i64 = 16384;
 
 fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
     connection.busy_timeout(options.busy_timeout).db()?;
@@ -44,6 +52,11 @@ fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
         .db()?;
     connection
         .pragma_update(None, "temp_store", "MEMORY")
+        .db()?;
+    // A large batch grows the WAL file to its size; once checkpointed, truncate it back to this
+    // (64 MiB) instead of keeping the file at its largest.
+    connection
+        .pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
         .db()?;
     // Reads of pages already in the file come from the OS page cache shared by every connection,
     // so a reader that has not served a query yet is not cold.
@@ -65,6 +78,10 @@ pub(crate) fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connec
     connection.busy_timeout(options.busy_timeout).db()?;
     // Check the file is ours before changing anything in it (journal_mode writes the header).
     check_identity(&connection)?;
+    // Only a new file takes it (an existing one keeps the page size it was created with).
+    connection
+        .pragma_update(None, "page_size", PAGE_SIZE)
+        .db()?;
     let mode: String = connection
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
         .db()?;
@@ -96,6 +113,9 @@ pub(crate) fn open_reader(path: &Path, options: &SqliteOptions) -> Result<Connec
 /// Opens a private in-memory database with the schema applied.
 pub(crate) fn open_memory(options: &SqliteOptions) -> Result<Connection> {
     let mut connection = Connection::open_in_memory().db()?;
+    connection
+        .pragma_update(None, "page_size", PAGE_SIZE)
+        .db()?;
     configure(&connection, options)?;
     migrate(&mut connection)?;
     Ok(connection)

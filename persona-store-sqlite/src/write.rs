@@ -1,14 +1,18 @@
 //! Writes: batches and purges, each in one `BEGIN IMMEDIATE` transaction.
 
+use std::collections::HashMap;
+
 use persona_core::attributes::Timestamp;
 use persona_core::query::IndexFields;
-use persona_core::store::{Current, Planned, plan, purge_audit};
-use persona_core::{Actor, AnyRecord, AuditEntry, Batch, Error, Kind, Result, Tombstone};
+use persona_core::store::{Current, Op, Planned, plan, purge_audit};
+use persona_core::{
+    Actor, AnyRecord, AuditEntry, Batch, Error, Kind, Result, Tombstone, WriteMode,
+};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::error::{BACKEND, Db, SqliteError, is_unique_violation};
-use crate::read::{self, version_param};
+use crate::read::{self, Stored, version_param};
 
 /// Applies `batch` in one transaction; nothing is written unless every op succeeds.
 pub(crate) fn apply(
@@ -23,34 +27,64 @@ pub(crate) fn apply(
     let mut seq = last_seq(&tx, ns)?;
     let mut stored = Vec::with_capacity(batch.len());
     let mut text = TextIndex::default();
+    // Whether each persona referenced so far is live, forgotten when the batch writes it: a batch
+    // of identities of one persona looks it up once.
+    let mut personas: HashMap<String, bool> = HashMap::new();
     for op in batch.ops() {
         let (kind, id) = op.target();
-        let current = read::load(&tx, ns, kind, id)?;
+        // A create needs no lookup: the insert fails on the unique key if the id is taken.
+        let create = matches!(
+            op,
+            Op::Put {
+                mode: WriteMode::Create,
+                ..
+            }
+        );
+        let current = if create {
+            None
+        } else {
+            read::load(&tx, ns, kind, id)?
+        };
         let planned = plan(
             op,
-            current.as_ref().map(|(record, deleted)| Current {
-                record,
-                deleted: *deleted,
+            current.as_ref().map(|stored| Current {
+                record: &stored.record,
+                deleted: stored.deleted,
             }),
             batch.actor(),
             now,
         )?;
         if planned.needs_persona_check()
             && let AnyRecord::Identity(identity) = &planned.record
-            && !persona_is_live(&tx, ns, identity.persona_id.as_str())?
         {
-            return Err(Error::missing_persona());
+            let persona = identity.persona_id.as_str();
+            let live = match personas.get(persona) {
+                Some(live) => *live,
+                None => {
+                    let live = persona_is_live(&tx, ns, persona)?;
+                    personas.insert(persona.to_owned(), live);
+                    live
+                }
+            };
+            if !live {
+                // The error a create of a taken id gets first, whatever its persona.
+                if create && read::load(&tx, ns, kind, id)?.is_some() {
+                    return Err(Error::AlreadyExists {
+                        kind,
+                        id: id.to_owned(),
+                    });
+                }
+                return Err(Error::missing_persona());
+            }
         }
         seq += 1;
-        let was = current.as_ref().map(|(_, deleted)| *deleted);
-        let old_tags = match &current {
-            Some((AnyRecord::Identity(old), false)) => old.tags.as_slice(),
-            _ => &[],
-        };
-        persist(&tx, ns, &planned, was, seq, old_tags, &mut text)?;
+        persist(&tx, ns, &planned, current.as_ref(), seq, &mut text)?;
+        if kind == Kind::Persona {
+            personas.remove(id);
+        }
         stored.push(planned.record);
     }
-    text.flush(&tx, ns)?;
+    text.flush(&tx)?;
     tx.commit().db()?;
     Ok(stored)
 }
@@ -80,70 +114,39 @@ fn persona_is_live(tx: &Transaction<'_>, ns: &str, persona: &str) -> Result<bool
 /// pending terms at every statement savepoint, and the other writes of a batch open many.
 #[derive(Default)]
 struct TextIndex {
-    ops: Vec<(bool, i64, String)>,
+    /// Row number and its new tokens; `None` removes the row's entry.
+    ops: Vec<(i64, Option<String>)>,
 }
 
 impl TextIndex {
-    fn insert(&mut self, rid: i64, tokens: String) {
-        self.ops.push((true, rid, tokens));
+    fn set(&mut self, rid: i64, tokens: String, replace: bool) {
+        if replace {
+            self.ops.push((rid, None));
+        }
+        self.ops.push((rid, Some(tokens)));
     }
 
-    fn delete(&mut self, rid: i64, tokens: String) {
-        self.ops.push((false, rid, tokens));
+    fn remove(&mut self, rid: i64) {
+        self.ops.push((rid, None));
     }
 
-    fn flush(self, tx: &Transaction<'_>, ns: &str) -> Result<()> {
-        for (insert, rid, tokens) in self.ops {
-            let sql = if insert {
-                "INSERT INTO identity_fts (rowid, ns, tokens) VALUES (?1, ?2, ?3)"
-            } else {
-                "INSERT INTO identity_fts (identity_fts, rowid, ns, tokens) \
-                 VALUES ('delete', ?1, ?2, ?3)"
+    fn flush(self, tx: &Transaction<'_>) -> Result<()> {
+        for (rid, tokens) in self.ops {
+            match tokens {
+                Some(tokens) => tx
+                    .prepare_cached("INSERT INTO identity_fts (rowid, tokens) VALUES (?1, ?2)")
+                    .db()?
+                    .execute(params![rid, tokens])
+                    .db()?,
+                None => tx
+                    .prepare_cached("DELETE FROM identity_fts WHERE rowid = ?1")
+                    .db()?
+                    .execute([rid])
+                    .db()?,
             };
-            tx.prepare_cached(sql)
-                .db()?
-                .execute(params![rid, ns, tokens])
-                .db()?;
         }
         Ok(())
     }
-}
-
-fn delete_tags(tx: &Transaction<'_>, ns: &str, id: &str, tags: &[String]) -> Result<()> {
-    if !tags.is_empty() {
-        let mut delete = tx
-            .prepare_cached("DELETE FROM identity_tags WHERE ns = ?1 AND tag = ?2 AND id = ?3")
-            .db()?;
-        for tag in tags {
-            delete.execute([ns, tag.as_str(), id]).db()?;
-        }
-    }
-    Ok(())
-}
-
-/// Removes a live identity's query row and `tags`, and schedules the removal of its text entry.
-fn unindex(
-    tx: &Transaction<'_>,
-    ns: &str,
-    id: &str,
-    tags: &[String],
-    text: &mut TextIndex,
-) -> Result<()> {
-    delete_tags(tx, ns, id, tags)?;
-    let old: Option<(i64, String)> = tx
-        .prepare_cached("SELECT rid, tokens FROM identity_index WHERE ns = ?1 AND id = ?2")
-        .db()?
-        .query_row([ns, id], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()
-        .db()?;
-    if let Some((rid, tokens)) = old {
-        tx.prepare_cached("DELETE FROM identity_index WHERE ns = ?1 AND id = ?2")
-            .db()?
-            .execute([ns, id])
-            .db()?;
-        text.delete(rid, tokens);
-    }
-    Ok(())
 }
 
 fn json_text(bytes: &[u8]) -> ToSqlOutput<'_> {
@@ -154,95 +157,176 @@ fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-/// Stores one planned op: the record row, a history row with the new document, an audit row and,
-/// for identities, the query columns, tags and text index.
+/// The query columns of an identity, bound as `?12` to `?29` of the record statements.
+struct Columns<'a> {
+    fields: Option<&'a IndexFields>,
+}
+
+impl Columns<'_> {
+    fn values(&self) -> [rusqlite::types::Value; 18] {
+        use rusqlite::types::Value;
+        let Some(f) = self.fields else {
+            return std::array::from_fn(|_| Value::Null);
+        };
+        let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+        let real = |v: Option<f64>| v.map_or(Value::Null, Value::Real);
+        let traits = f.traits.map_or([None; 5], |t| t.map(Some));
+        [
+            Value::Integer(i64::from(f.active)),
+            Value::Text(f.name.clone()),
+            f.age.map_or(Value::Null, |a| Value::Integer(i64::from(a))),
+            Value::Integer(f.age.map_or(-1, i64::from)),
+            text(&f.gender),
+            text(&f.country),
+            text(&f.region),
+            text(&f.city),
+            text(&f.education),
+            text(&f.occupation),
+            text(&f.political_leaning),
+            real(traits[0]),
+            real(traits[1]),
+            real(traits[2]),
+            real(traits[3]),
+            real(traits[4]),
+            Value::Integer(f.created_at),
+            Value::Integer(f.updated_at),
+        ]
+    }
+}
+
+/// `?11`, the document, goes to `documents`.
+const INSERT_RECORD: &str = "INSERT INTO records (ns, kind, id, version, action, actor, at, \
+     deleted, persona_ref, live, active, name, age, sort_age, gender, country, region, city, \
+     education, occupation, political_leaning, openness, conscientiousness, extraversion, \
+     agreeableness, neuroticism, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
+     ?9, ?10, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, \
+     ?27, ?28, ?29)";
+
+const UPDATE_RECORD: &str = "UPDATE records SET version = ?4, action = ?5, actor = ?6, at = ?7, \
+     deleted = ?8, persona_ref = ?9, live = ?10, active = ?12, name = ?13, age = ?14, \
+     sort_age = ?15, gender = ?16, country = ?17, region = ?18, city = ?19, education = ?20, \
+     occupation = ?21, political_leaning = ?22, openness = ?23, conscientiousness = ?24, \
+     extraversion = ?25, agreeableness = ?26, neuroticism = ?27, created_at = ?28, \
+     updated_at = ?29 WHERE rid = ?30 AND ns = ?1 AND kind = ?2 AND id = ?3";
+
+/// Stores one planned op: the record's row (its superseded version moved to `history` first), an
+/// audit row and, for identities, the tag and text entries that changed.
 fn persist(
     tx: &Transaction<'_>,
     ns: &str,
     planned: &Planned,
-    was_deleted: Option<bool>,
+    current: Option<&Stored>,
     seq: u64,
-    old_tags: &[String],
     text: &mut TextIndex,
 ) -> Result<()> {
     let record = &planned.record;
     let kind = record.kind();
     let id = record.id_str();
-    let version = version_param(planned.version());
     let doc = record
         .to_json()
         .map_err(|source| Error::backend(BACKEND, false, source))?;
-    let persona_ref = record.as_identity().map(|i| i.persona_id.as_str());
-    if was_deleted.is_none() {
-        tx.prepare_cached(
-            "INSERT INTO records (ns, kind, id, version, deleted, persona_ref) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .db()?
-        .execute(params![
-            ns,
-            kind.as_str(),
-            id,
-            version,
-            planned.deleted,
-            persona_ref
-        ])
-        .map_err(|source| {
-            if is_unique_violation(&source) {
-                SqliteError::Duplicate {
-                    kind,
-                    id: id.to_owned(),
-                    source,
-                }
-            } else {
-                SqliteError::Driver(source)
-            }
-        })?;
-    } else {
-        tx.prepare_cached(
-            "UPDATE records SET version = ?4, deleted = ?5, persona_ref = ?6 \
-             WHERE ns = ?1 AND kind = ?2 AND id = ?3",
-        )
-        .db()?
-        .execute(params![
-            ns,
-            kind.as_str(),
-            id,
-            version,
-            planned.deleted,
-            persona_ref
-        ])
-        .db()?;
-    }
+    let identity = record.as_identity();
+    let fields = identity.map(IndexFields::of);
     let info = &planned.info;
-    tx.prepare_cached(
-        "INSERT INTO history (ns, kind, id, version, action, actor, at, deleted, doc) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .db()?
-    .execute(params![
+    let head = params![
         ns,
         kind.as_str(),
         id,
-        version,
+        version_param(info.version),
         info.action.as_str(),
         info.actor.as_str(),
         info.at.unix_nanos(),
-        info.deleted,
+        planned.deleted,
+        identity.map(|i| i.persona_id.as_str()),
+        identity.is_some() && !planned.deleted,
         json_text(&doc),
-    ])
-    .db()?;
-    insert_audit(tx, ns, &planned.audit, seq)?;
-    if let AnyRecord::Identity(identity) = record {
-        let was_live = was_deleted == Some(false);
-        if planned.deleted {
-            if was_live {
-                unindex(tx, ns, id, old_tags, text)?;
-            }
-        } else {
-            let fields = IndexFields::of(identity);
-            write_index(tx, ns, version, &fields, id, old_tags, text)?;
+    ];
+    let columns = Columns {
+        fields: fields.as_ref(),
+    }
+    .values();
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(30);
+    values.extend_from_slice(head);
+    values.extend(columns.iter().map(|v| v as &dyn rusqlite::ToSql));
+    let rid = match current {
+        None => {
+            tx.prepare_cached(INSERT_RECORD)
+                .db()?
+                .execute(values.as_slice())
+                .map_err(|source| {
+                    if is_unique_violation(&source) {
+                        SqliteError::Duplicate {
+                            kind,
+                            id: id.to_owned(),
+                            source,
+                        }
+                    } else {
+                        SqliteError::Driver(source)
+                    }
+                })?;
+            let rid = tx.last_insert_rowid();
+            tx.prepare_cached("INSERT INTO documents (rid, doc) VALUES (?1, ?2)")
+                .db()?
+                .execute(params![rid, json_text(&doc)])
+                .db()?;
+            rid
         }
+        Some(stored) => {
+            tx.prepare_cached(
+                "INSERT INTO history (rid, version, action, actor, at, deleted, doc) \
+                 SELECT r.rid, r.version, r.action, r.actor, r.at, r.deleted, d.doc \
+                 FROM records r JOIN documents d ON d.rid = r.rid WHERE r.rid = ?1",
+            )
+            .db()?
+            .execute([stored.rid])
+            .db()?;
+            values.push(&stored.rid);
+            tx.prepare_cached(UPDATE_RECORD)
+                .db()?
+                .execute(values.as_slice())
+                .db()?;
+            tx.prepare_cached("UPDATE documents SET doc = ?2 WHERE rid = ?1")
+                .db()?
+                .execute(params![stored.rid, json_text(&doc)])
+                .db()?;
+            stored.rid
+        }
+    };
+    insert_audit(tx, ns, &planned.audit, seq)?;
+    if let Some(fields) = &fields {
+        let old = current.and_then(|stored| stored.record.as_identity());
+        let old_fields = old.map(IndexFields::of);
+        let old_tags = old_fields.as_ref().map_or(&[][..], |f| f.tags.as_slice());
+        set_tags(tx, ns, rid, old_tags, &fields.tags)?;
+        let tokens = fields.tokens.join(" ");
+        match &old_fields {
+            Some(old) if old.tokens == fields.tokens => {}
+            Some(_) => text.set(rid, tokens, true),
+            None => text.set(rid, tokens, false),
+        }
+    }
+    Ok(())
+}
+
+/// Brings the tag rows of identity `rid` from `old` to `new`.
+fn set_tags(
+    tx: &Transaction<'_>,
+    ns: &str,
+    rid: i64,
+    old: &[String],
+    new: &[String],
+) -> Result<()> {
+    for tag in old.iter().filter(|tag| !new.contains(tag)) {
+        tx.prepare_cached("DELETE FROM identity_tags WHERE ns = ?1 AND tag = ?2 AND rid = ?3")
+            .db()?
+            .execute(params![ns, tag, rid])
+            .db()?;
+    }
+    for tag in new.iter().filter(|tag| !old.contains(tag)) {
+        tx.prepare_cached("INSERT OR IGNORE INTO identity_tags (ns, tag, rid) VALUES (?1, ?2, ?3)")
+            .db()?
+            .execute(params![ns, tag, rid])
+            .db()?;
     }
     Ok(())
 }
@@ -268,88 +352,6 @@ fn insert_audit(tx: &Transaction<'_>, ns: &str, entry: &AuditEntry, seq: u64) ->
     Ok(())
 }
 
-fn write_index(
-    tx: &Transaction<'_>,
-    ns: &str,
-    version: i64,
-    fields: &IndexFields,
-    id: &str,
-    old_tags: &[String],
-    text: &mut TextIndex,
-) -> Result<()> {
-    let traits = fields.traits.map_or([None; 5], |t| t.map(Some));
-    let tokens = fields.tokens.join(" ");
-    let old: Option<(i64, String)> = tx
-        .prepare_cached("SELECT rid, tokens FROM identity_index WHERE ns = ?1 AND id = ?2")
-        .db()?
-        .query_row([ns, id], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()
-        .db()?;
-    // A live identity without a query row (written by a crashed older build, say) gets one.
-    let replace = old.is_some();
-    let sql = if replace {
-        "UPDATE identity_index SET version = ?3, persona_id = ?4, active = ?5, name = ?6, \
-         age = ?7, sort_age = ?8, gender = ?9, country = ?10, region = ?11, city = ?12, \
-         education = ?13, occupation = ?14, political_leaning = ?15, openness = ?16, \
-         conscientiousness = ?17, extraversion = ?18, agreeableness = ?19, neuroticism = ?20, \
-         created_at = ?21, updated_at = ?22, tokens = ?23 WHERE ns = ?1 AND id = ?2"
-    } else {
-        "INSERT INTO identity_index (ns, id, version, persona_id, active, name, age, sort_age, \
-         gender, country, region, city, education, occupation, political_leaning, openness, \
-         conscientiousness, extraversion, agreeableness, neuroticism, created_at, updated_at, \
-         tokens) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-         ?17, ?18, ?19, ?20, ?21, ?22, ?23)"
-    };
-    tx.prepare_cached(sql)
-        .db()?
-        .execute(params![
-            ns,
-            id,
-            version,
-            fields.persona_id,
-            fields.active,
-            fields.name,
-            fields.age,
-            fields.age.map_or(-1, i64::from),
-            fields.gender,
-            fields.country,
-            fields.region,
-            fields.city,
-            fields.education,
-            fields.occupation,
-            fields.political_leaning,
-            traits[0],
-            traits[1],
-            traits[2],
-            traits[3],
-            traits[4],
-            fields.created_at,
-            fields.updated_at,
-            tokens,
-        ])
-        .db()?;
-    match old {
-        Some((rid, old_tokens)) if old_tokens != tokens => {
-            text.delete(rid, old_tokens);
-            text.insert(rid, tokens);
-        }
-        Some(_) => {}
-        None => text.insert(tx.last_insert_rowid(), tokens),
-    }
-    if replace {
-        delete_tags(tx, ns, id, old_tags)?;
-    }
-    if !fields.tags.is_empty() {
-        let mut insert = tx
-            .prepare_cached("INSERT OR IGNORE INTO identity_tags (ns, tag, id) VALUES (?1, ?2, ?3)")
-            .db()?;
-        for tag in &fields.tags {
-            insert.execute([ns, tag.as_str(), id]).db()?;
-        }
-    }
-    Ok(())
-}
-
 /// Erases a record and its history, strips its audit labels, logs the purge and leaves a
 /// tombstone, in one transaction.
 pub(crate) fn purge(
@@ -362,22 +364,14 @@ pub(crate) fn purge(
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .db()?;
-    let last: Option<i64> = tx
-        .prepare_cached("SELECT version FROM records WHERE ns = ?1 AND kind = ?2 AND id = ?3")
-        .db()?
-        .query_row([ns, kind.as_str(), id], |row| row.get(0))
-        .optional()
-        .db()?;
-    let Some(last) = last else {
+    let Some(stored) = read::load(&tx, ns, kind, id)? else {
         return Err(Error::not_found(kind, id));
     };
-    let last = read::version_value(last)?;
+    let last = stored.version;
     if kind == Kind::Persona {
+        // Only identities have a persona reference.
         let users: i64 = tx
-            .prepare_cached(
-                "SELECT count(*) FROM records \
-                 WHERE ns = ?1 AND persona_ref = ?2 AND kind = 'identity'",
-            )
+            .prepare_cached("SELECT count(*) FROM records WHERE ns = ?1 AND persona_ref = ?2")
             .db()?
             .query_row([ns, id], |row| row.get(0))
             .db()?;
@@ -390,23 +384,23 @@ pub(crate) fn purge(
             });
         }
     }
-    if kind == Kind::Identity
-        && let Some((AnyRecord::Identity(identity), false)) = read::load(&tx, ns, kind, id)?
-    {
+    if let AnyRecord::Identity(identity) = &stored.record {
+        set_tags(&tx, ns, stored.rid, &IndexFields::of(identity).tags, &[])?;
         let mut text = TextIndex::default();
-        unindex(&tx, ns, id, &identity.tags, &mut text)?;
-        text.flush(&tx, ns)?;
+        text.remove(stored.rid);
+        text.flush(&tx)?;
     }
     for sql in [
-        "DELETE FROM history WHERE ns = ?1 AND kind = ?2 AND id = ?3",
-        "DELETE FROM records WHERE ns = ?1 AND kind = ?2 AND id = ?3",
-        "UPDATE audit SET label = NULL WHERE ns = ?1 AND kind = ?2 AND id = ?3",
+        "DELETE FROM history WHERE rid = ?1",
+        "DELETE FROM documents WHERE rid = ?1",
+        "DELETE FROM records WHERE rid = ?1",
     ] {
-        tx.prepare_cached(sql)
-            .db()?
-            .execute([ns, kind.as_str(), id])
-            .db()?;
+        tx.prepare_cached(sql).db()?.execute([stored.rid]).db()?;
     }
+    tx.prepare_cached("UPDATE audit SET label = NULL WHERE ns = ?1 AND kind = ?2 AND id = ?3")
+        .db()?
+        .execute([ns, kind.as_str(), id])
+        .db()?;
     let now = Timestamp::now();
     let seq = last_seq(&tx, ns)? + 1;
     insert_audit(&tx, ns, &purge_audit(kind, id, last, actor, now), seq)?;

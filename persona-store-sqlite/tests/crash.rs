@@ -214,7 +214,12 @@ fn check_file(path: &Path) -> usize {
         [],
     )
     .expect("the text index matches the identity rows");
-    let mut statement = raw.prepare("SELECT kind, id, doc FROM history").unwrap();
+    let mut statement = raw
+        .prepare(
+            "SELECT r.kind, r.id, h.doc FROM history h JOIN records r USING (rid) \
+             UNION ALL SELECT r.kind, r.id, d.doc FROM records r JOIN documents d USING (rid)",
+        )
+        .unwrap();
     let mut rows = statement.query([]).unwrap();
     let mut documents = 0;
     while let Some(row) = rows.next().unwrap() {

@@ -104,7 +104,7 @@ async fn unreadable_documents_are_corrupt() {
     let store = SqliteStore::open(&path).unwrap();
     let stored = store.personas().create(&actor(), persona()).await.unwrap();
     let raw = Connection::open(&path).unwrap();
-    raw.execute("UPDATE history SET doc = '{\"name\": 12'", [])
+    raw.execute("UPDATE documents SET doc = '{\"name\": 12'", [])
         .unwrap();
     let err = store
         .get(Kind::Persona, stored.id.as_str())
@@ -417,7 +417,11 @@ async fn tags_and_text_follow_every_write() {
     store.purge(Kind::Identity, &id, &actor()).await.unwrap();
     assert!(found(Query::new().any_tag("c")).await.is_empty());
     let raw = Connection::open(&path).unwrap();
-    for table in ["identity_index", "identity_tags"] {
+    for table in [
+        "records WHERE kind = 'identity'",
+        "history",
+        "identity_tags",
+    ] {
         let rows: i64 = raw
             .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
             .unwrap();
@@ -436,4 +440,132 @@ async fn tags_and_text_follow_every_write() {
         )
         .unwrap();
     assert_eq!(hits, 0);
+}
+
+/// Calls that may not block in place (a current-thread runtime, where `block_in_place` panics, or
+/// no runtime at all) are handed to the connection threads: the same behaviours hold there.
+mod executors {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use persona_testkit::conformance;
+
+    use super::*;
+
+    /// A namespace of its own for one behaviour of one run.
+    fn ns(store: &SqliteStore, name: &str) -> SqliteStore {
+        store.with_namespace(
+            persona_core::Namespace::new(format!("{}-{name}", store.namespace())).unwrap(),
+        )
+    }
+
+    fn fresh(dir: &tempfile::TempDir) -> SqliteStore {
+        SqliteStore::open(dir.path().join("executors.db")).unwrap()
+    }
+
+    async fn behaviours(store: &SqliteStore) {
+        conformance::identity_create_then_get(store).await;
+        conformance::history_lists_every_version(&ns(store, "h")).await;
+        conformance::rollback_restores_old_content(&ns(store, "r")).await;
+        conformance::purge_erases_record_and_history(&ns(store, "p")).await;
+        conformance::query_each_filter_matches_reference(&ns(store, "q")).await;
+        conformance::concurrent_updates_one_wins(&ns(store, "c")).await;
+    }
+
+    #[test]
+    fn a_current_thread_runtime_is_served_by_the_threads() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = fresh(&dir);
+        runtime.block_on(behaviours(&store));
+        // In-memory stores share one connection between reads and writes.
+        let memory = SqliteStore::open_in_memory().unwrap();
+        runtime.block_on(behaviours(&memory));
+    }
+
+    #[test]
+    fn a_multi_thread_runtime_runs_calls_in_place() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = fresh(&dir);
+        // From `block_on` and from tasks on the workers.
+        runtime.block_on(behaviours(&store));
+        let spawned = ns(&store, "spawned");
+        runtime
+            .block_on(runtime.spawn(async move { behaviours(&spawned).await }))
+            .unwrap();
+    }
+
+    struct Unpark(std::thread::Thread);
+
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    /// The simplest executor: polls on this thread, parks until woken. Not Tokio.
+    fn block_on<F: Future>(future: F) -> F::Output {
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut context = Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+                return output;
+            }
+            std::thread::park();
+        }
+    }
+
+    #[test]
+    fn another_executor_is_served_by_the_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = fresh(&dir);
+        let persona = block_on(store.personas().create(&actor(), persona())).unwrap();
+        let found = block_on(store.get(Kind::Persona, persona.id.as_str())).unwrap();
+        assert_eq!(found.unwrap().id_str(), persona.id.as_str());
+        assert_eq!(
+            block_on(store.versions(Kind::Persona, persona.id.as_str()))
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    /// A call running in place must not stall the worker's other tasks: here the write waits for
+    /// a lock that only another task on the same single worker releases.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_call_in_place_leaves_the_runtime_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in-place.db");
+        let options = SqliteOptions::default().busy_timeout(Duration::from_secs(20));
+        let store = SqliteStore::open_with(&path, options).unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let (writing, started_writing) = tokio::sync::oneshot::channel::<()>();
+        let releaser = tokio::spawn(async move {
+            started_writing.await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            other.execute_batch("ROLLBACK").unwrap();
+        });
+        let started = std::time::Instant::now();
+        let writer = tokio::spawn(async move {
+            writing.send(()).unwrap();
+            store.personas().create(&actor(), persona()).await
+        });
+        writer.await.unwrap().unwrap();
+        releaser.await.unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the write waited for its busy timeout: the runtime was blocked"
+        );
+    }
 }
