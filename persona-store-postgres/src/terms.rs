@@ -142,6 +142,12 @@ impl TsQuery {
 /// Folded fields are folded here as [`Matcher`](persona_core::query::Matcher) folds them: a list
 /// whose values are all blank does not constrain.
 pub(crate) fn filter_query(filter: &Filter) -> Option<String> {
+    filter_query_with(filter, true)
+}
+
+/// As [`filter_query`], leaving the countries out when `countries` is false (the caller compares
+/// them on the `country` column instead).
+pub(crate) fn filter_query_with(filter: &Filter, countries: bool) -> Option<String> {
     let folded = |values: &[String]| -> Vec<String> {
         values.iter().filter_map(|v| query::fold(v)).collect()
     };
@@ -154,7 +160,9 @@ pub(crate) fn filter_query(filter: &Filter) -> Option<String> {
         q.all("a:", [if active { "true" } else { "false" }]);
     }
     q.any("g:", filter.genders.iter().map(String::as_str));
-    q.any("c:", folded(&filter.countries).iter().map(String::as_str));
+    if countries {
+        q.any("c:", folded(&filter.countries).iter().map(String::as_str));
+    }
     q.any("r:", folded(&filter.regions).iter().map(String::as_str));
     q.any("y:", folded(&filter.cities).iter().map(String::as_str));
     q.any("e:", filter.educations.iter().map(String::as_str));
