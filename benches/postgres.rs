@@ -141,33 +141,6 @@ async fn raw_insert(pool: &PgPool, sql: &'static str, identities: &[Identity]) {
     tx.commit().await.expect("commit");
 }
 
-/// The same documents through binary `COPY` (id as text, doc as jsonb: version byte + JSON).
-async fn raw_copy(pool: &PgPool, statement: &str, identities: &[Identity]) {
-    let mut tx = pool.begin().await.expect("begin");
-    let mut copy = tx.copy_in_raw(statement).await.expect("copy in");
-    let mut data = Vec::with_capacity(1 << 20);
-    data.extend_from_slice(b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0");
-    for identity in identities {
-        let id = identity.id.as_str().as_bytes();
-        let doc = serde_json::to_vec(identity).expect("serialise");
-        data.extend_from_slice(&2i16.to_be_bytes());
-        data.extend_from_slice(&(id.len() as i32).to_be_bytes());
-        data.extend_from_slice(id);
-        data.extend_from_slice(&(doc.len() as i32 + 1).to_be_bytes());
-        data.push(1);
-        data.extend_from_slice(&doc);
-        if data.len() >= 256 * 1024 {
-            copy.send(std::mem::take(&mut data))
-                .await
-                .expect("copy data");
-        }
-    }
-    data.extend_from_slice(&(-1i16).to_be_bytes());
-    copy.send(data).await.expect("copy data");
-    copy.finish().await.expect("copy finish");
-    tx.commit().await.expect("commit");
-}
-
 fn bulk_insert(c: &mut Criterion, bench: &Bench) {
     let raw_sql: &'static str = String::leak(format!(
         "INSERT INTO {}.raw (id, doc) SELECT u.id, u.doc::jsonb \
@@ -211,7 +184,7 @@ fn bulk_insert(c: &mut Criterion, bench: &Bench) {
         let identities = bench.seed(&bench.store, 10_000);
         bench.rt.block_on(async {
             let started = Instant::now();
-            raw_copy(&bench.pool, &copy_sql, &identities).await;
+            persona_benches::pg_copy_identities(&bench.pool, &copy_sql, &identities).await;
             started.elapsed()
         })
     };

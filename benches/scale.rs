@@ -252,6 +252,53 @@ async fn main() {
     }
 }
 
+/// PostgreSQL only: the no-SDK baseline of the load, in the same run. The same identities (same
+/// generator, seed and created stamps) in batches of the same size, each batch one transaction of
+/// binary `COPY` into an `(id text PRIMARY KEY, doc jsonb)` table with the store's lz4
+/// compression, in the store's schema (removed with it).
+async fn raw_copy_load(
+    options: &Options,
+    namespace: &Namespace,
+    scratch: &Scratch,
+    persona: &persona_core::PersonaId,
+) -> Option<Duration> {
+    let (pool, schema) = {
+        let opened = scratch.lock().await;
+        let postgres = opened
+            .iter()
+            .find(|(ns, _)| ns == namespace)
+            .and_then(|(_, o)| o.postgres.as_ref())?;
+        (postgres.pool().clone(), postgres.schema().to_owned())
+    };
+    let table = format!("\"{schema}\".raw_copy");
+    // The schema name is the harness's own (`persona_` + a generated namespace).
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE {table} (id text COLLATE \"C\" PRIMARY KEY, doc jsonb COMPRESSION lz4 NOT NULL)"
+    )))
+    .execute(&pool)
+    .await
+    .expect("create the raw table");
+    let statement = format!("COPY {table} (id, doc) FROM STDIN (FORMAT binary)");
+    let mut generator = Generator::new(options.seed, persona.clone());
+    let started = Instant::now();
+    let mut loaded = 0u64;
+    while loaded < options.n {
+        let take = (options.n - loaded).min(options.batch as u64);
+        let batch: Vec<_> = (0..take)
+            .map(|i| {
+                let mut identity = generator.identity();
+                identity.created_at = Some(Timestamp::from_unix_nanos(
+                    BASE_NANOS + (loaded + i) as i64 * 1_000,
+                ));
+                identity
+            })
+            .collect();
+        persona_benches::pg_copy_identities(&pool, &statement, &batch).await;
+        loaded += take;
+    }
+    Some(started.elapsed())
+}
+
 /// Opens a store of the run's backend and registers it for removal.
 async fn open_scratch(backend: &str, namespace: &Namespace, scratch: &Scratch) -> Arc<dyn Store> {
     let opened = open(backend, namespace).await;
@@ -328,6 +375,14 @@ async fn run(options: Options, scratch: Scratch) {
         load.as_secs_f64(),
         size_of(&namespace, &scratch).await
     );
+    if let Some(raw) = raw_copy_load(&options, &namespace, &scratch, &persona.id).await {
+        println!(
+            "raw COPY        {:>10.0} identities/s ({:.1} s)   store / raw throughput {:.2}",
+            options.n as f64 / raw.as_secs_f64(),
+            raw.as_secs_f64(),
+            raw.as_secs_f64() / load.as_secs_f64()
+        );
+    }
 
     let mut rng = StdRng::seed_from_u64(options.seed ^ 0x5eed);
     let ids: Vec<String> = Generator::new(options.seed, persona.id.clone())

@@ -62,6 +62,40 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Writes `identities` to PostgreSQL through binary `COPY` in one transaction, as hand-written
+/// code would: `statement` is a `COPY <table> (id, doc) FROM STDIN (FORMAT binary)` into a table
+/// of an id (`text`) and a document (`jsonb`: version byte 1 + the JSON). The no-SDK baseline of
+/// the PostgreSQL benches.
+pub async fn pg_copy_identities(
+    pool: &persona_store_postgres::sqlx::PgPool,
+    statement: &str,
+    identities: &[persona_core::Identity],
+) {
+    let mut tx = pool.begin().await.expect("begin");
+    let mut copy = tx.copy_in_raw(statement).await.expect("copy in");
+    let mut data = Vec::with_capacity(1 << 20);
+    data.extend_from_slice(b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0");
+    for identity in identities {
+        let id = identity.id.as_str().as_bytes();
+        let doc = serde_json::to_vec(identity).expect("serialise");
+        data.extend_from_slice(&2i16.to_be_bytes());
+        data.extend_from_slice(&(id.len() as i32).to_be_bytes());
+        data.extend_from_slice(id);
+        data.extend_from_slice(&(doc.len() as i32 + 1).to_be_bytes());
+        data.push(1);
+        data.extend_from_slice(&doc);
+        if data.len() >= 256 * 1024 {
+            copy.send(std::mem::take(&mut data))
+                .await
+                .expect("copy data");
+        }
+    }
+    data.extend_from_slice(&(-1i16).to_be_bytes());
+    copy.send(data).await.expect("copy data");
+    copy.finish().await.expect("copy finish");
+    tx.commit().await.expect("commit");
+}
+
 /// Resets the peak resident set size to the current one (Linux: `5` into
 /// `/proc/self/clear_refs`), so a later [`peak_rss_bytes`] reports the peak of what follows.
 /// Returns false where that is not possible; the peak then covers the whole process lifetime.

@@ -107,7 +107,7 @@ fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &Filter) {
         }
         _ => false,
     };
-    if let Some(terms) = terms::filter_query_with(filter, !one_country) {
+    if let Some(terms) = terms::filter_query(filter, !one_country) {
         sql.push(" AND terms @@ ")
             .push_bind(terms)
             .push("::tsquery");

@@ -79,6 +79,7 @@ pub(crate) struct Statements {
     pub(crate) put_tombstone: SqlStr,
     pub(crate) persona_users: SqlStr,
     pub(crate) migrated: SqlStr,
+    pub(crate) analyze: SqlStr,
 }
 
 impl Statements {
@@ -110,6 +111,7 @@ impl Statements {
         let fixed = |template| render(template, schema, Kind::Persona);
         Statements {
             kinds: [kind(Kind::Persona), kind(Kind::Identity), kind(Kind::Group)],
+            analyze: fixed(ANALYZE_IDENTITIES),
             lock_personas: fixed(LOCK_PERSONAS),
             insert_history: fixed(INSERT_HISTORY),
             append_audit: fixed(APPEND_AUDIT),
@@ -146,6 +148,7 @@ const LOCK_PERSONAS: &str = "SELECT id, deleted FROM {s}.personas \
      WHERE ns = $1 AND id = ANY($2) ORDER BY id FOR SHARE";
 
 /// Versions written and replaced within one batch.
+const ANALYZE_IDENTITIES: &str = "ANALYZE {s}.identities";
 const INSERT_HISTORY: &str = "INSERT INTO {s}.history (ns, kind, id, version, action, actor, at, deleted, doc) \
      SELECT $1, u.kind, u.id, u.version, u.action, $2, u.at, u.deleted, u.doc::jsonb \
      FROM UNNEST($3::text[], $4::text[], $5::int8[], $6::text[], $7::int8[], $8::bool[], $9::text[]) \

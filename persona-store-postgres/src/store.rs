@@ -1,6 +1,7 @@
 //! [`PostgresStore`]: the handle, its options and the migrations.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -90,7 +91,15 @@ pub(crate) struct Inner {
     pub(crate) schema: String,
     pub(crate) quoted: String,
     pub(crate) sql: Statements,
+    /// Identity writes through this store since its last `ANALYZE`, and the identity writes it had
+    /// counted by then (see [`PostgresStore::note_identity_writes`]).
+    pub(crate) unanalyzed: AtomicU64,
+    pub(crate) analyzed: AtomicU64,
 }
+
+/// Identity writes after which a store runs `ANALYZE` (see
+/// [`PostgresStore::note_identity_writes`]).
+pub(crate) const ANALYZE_MIN_WRITES: u64 = 10_000;
 
 /// A persona store in PostgreSQL.
 ///
@@ -168,8 +177,45 @@ impl PostgresStore {
                 sql: Statements::new(&quoted),
                 schema,
                 quoted,
+                unanalyzed: AtomicU64::new(0),
+                analyzed: AtomicU64::new(0),
             }),
             namespace,
+        }
+    }
+
+    /// Counts `n` committed identity writes and, once they add up to at least
+    /// [`ANALYZE_MIN_WRITES`] and a fifth of what had been written by the last `ANALYZE`, runs
+    /// `ANALYZE` on the identities table.
+    ///
+    /// The query planner needs current statistics to choose between walking a sort index and
+    /// reading an index's matches: without them (a bulk load on a server whose autovacuum is off,
+    /// or has not caught up yet) it takes a tag matching a quarter of a million identities for a
+    /// dozen rows, and a page that takes milliseconds takes a second. PostgreSQL's own advice
+    /// after populating a table is to run `ANALYZE`; this does it as bulk writes go. It samples a
+    /// fixed number of rows (about 100-300 ms at a million identities here), and a failure only
+    /// logs: the writes are committed.
+    pub(crate) async fn note_identity_writes(&self, n: u64) {
+        let inner = &self.inner;
+        let pending = inner.unanalyzed.fetch_add(n, Ordering::Relaxed) + n;
+        let before = inner.analyzed.load(Ordering::Relaxed);
+        if pending < ANALYZE_MIN_WRITES.max(before / 5) {
+            return;
+        }
+        // One caller wins the pending count and analyzes; concurrent callers see it reset.
+        if inner
+            .unanalyzed
+            .compare_exchange(pending, 0, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return;
+        }
+        inner.analyzed.fetch_add(pending, Ordering::Relaxed);
+        if let Err(err) = sqlx::query(inner.sql.analyze.clone())
+            .execute(&inner.pool)
+            .await
+        {
+            tracing::warn!(schema = %inner.schema, error = %err, "ANALYZE after bulk writes failed");
         }
     }
 

@@ -141,13 +141,10 @@ impl TsQuery {
 ///
 /// Folded fields are folded here as [`Matcher`](persona_core::query::Matcher) folds them: a list
 /// whose values are all blank does not constrain.
-pub(crate) fn filter_query(filter: &Filter) -> Option<String> {
-    filter_query_with(filter, true)
-}
-
-/// As [`filter_query`], leaving the countries out when `countries` is false (the caller compares
-/// them on the `country` column instead).
-pub(crate) fn filter_query_with(filter: &Filter, countries: bool) -> Option<String> {
+///
+/// With `countries` false the countries are left out (the caller compares them on the `country`
+/// column instead).
+pub(crate) fn filter_query(filter: &Filter, countries: bool) -> Option<String> {
     let folded = |values: &[String]| -> Vec<String> {
         values.iter().filter_map(|v| query::fold(v)).collect()
     };
@@ -220,10 +217,10 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(
-            filter_query(&filter).unwrap(),
+            filter_query(&filter, true).unwrap(),
             "'w:brien' & 'w:o' & 'w:élodie' & ('t:vip guest' | 't:it\\'s') & 'a:false'"
         );
-        assert!(filter_query(&Filter::default()).is_none());
+        assert!(filter_query(&Filter::default(), true).is_none());
         assert_eq!(persona_query("p1"), "'p:p1'");
     }
 }

@@ -271,6 +271,12 @@ pub(crate) async fn apply(store: &PostgresStore, batch: &Batch) -> Result<Vec<An
     }
     append_audit(store, &mut tx, &audit, actor, now).await?;
     tx.commit().await.map_err(|err| store.err(err))?;
+    let identities = batch
+        .ops()
+        .iter()
+        .filter(|op| op.target().0 == Kind::Identity)
+        .count();
+    store.note_identity_writes(identities as u64).await;
 
     // Hand the written records back in op order, moving them out of the slots.
     let mut written: HashMap<Key<'_>, std::vec::IntoIter<Planned>> = slots

@@ -310,3 +310,51 @@ async fn copy_conflict_with_a_concurrent_create_is_already_exists() {
     assert_eq!(audit.len(), 1, "only the seed's persona was audited");
     assert_eq!(kinds[1], vec![("u050".to_owned(), Version(1))]);
 }
+
+/// Bulk writes keep the planner's statistics current: after 10,000 identity writes the store has
+/// run `ANALYZE` on its identities table (so the planner sees how many rows a filter matches even
+/// where autovacuum is off or behind), and not before.
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_writes_analyze_the_identities_table() {
+    use persona_core::StoreExt;
+    use persona_store_postgres::sqlx;
+    let Some(store) = common::scratch().await else {
+        return;
+    };
+    let reltuples = || async {
+        let value: f32 = sqlx::query_scalar(
+            "SELECT c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = $1 AND c.relname = 'identities'",
+        )
+        .bind(store.inner().schema())
+        .fetch_one(store.inner().pool())
+        .await
+        .expect("reltuples");
+        value
+    };
+    store
+        .personas()
+        .create(&Actor::new("t"), persona("p"))
+        .await
+        .unwrap();
+    let mut generator = persona_testkit::fixtures::Generator::new(7, "p".into());
+    for round in 0..4 {
+        let batch: Vec<Identity> = (&mut generator).take(2_500).collect();
+        store
+            .identities()
+            .put_many(&Actor::new("t"), batch, WriteMode::Create)
+            .await
+            .unwrap();
+        let tuples = reltuples().await;
+        if round < 3 {
+            // never analyzed (-1), or left at what the COPY itself estimated
+            assert!(
+                tuples < 10_000.0,
+                "analyzed after {} writes: {tuples}",
+                (round + 1) * 2_500
+            );
+        } else {
+            assert_eq!(tuples, 10_000.0, "ANALYZE after 10,000 writes");
+        }
+    }
+}

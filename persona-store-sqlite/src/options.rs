@@ -49,10 +49,12 @@ pub struct SqliteOptions {
     pub readers: usize,
     /// The `synchronous` level.
     pub synchronous: Synchronous,
-    /// The page cache of each connection, in KiB (`PRAGMA cache_size`).
+    /// The writer's page cache, in KiB (`PRAGMA cache_size`).
     pub cache_size_kib: i64,
+    /// Each reader's page cache, in KiB.
+    pub reader_cache_size_kib: i64,
     /// How many bytes of the database file each connection maps into memory
-    /// (`PRAGMA mmap_size`; 0 turns memory mapping off).
+    /// (`PRAGMA mmap_size`; 0, the default, turns memory mapping off).
     pub mmap_size: i64,
     /// The namespace the first handle is bound to.
     pub namespace: Namespace,
@@ -65,7 +67,8 @@ impl Default for SqliteOptions {
             readers: 4,
             synchronous: Synchronous::Full,
             cache_size_kib: 64 * 1024,
-            mmap_size: 256 * 1024 * 1024,
+            reader_cache_size_kib: 8 * 1024,
+            mmap_size: 0,
             namespace: Namespace::default(),
         }
     }
@@ -92,15 +95,26 @@ impl SqliteOptions {
         self
     }
 
-    /// The page cache of each connection in KiB (default 64 MiB; SQLite allocates it only as
-    /// pages are read).
+    /// The writer's page cache in KiB (default 64 MiB; SQLite allocates it only as pages are
+    /// read). A write touches a dozen B-trees at random positions, so a large batch needs room.
     pub fn cache_size_kib(mut self, kib: i64) -> Self {
         self.cache_size_kib = kib;
         self
     }
 
-    /// How many bytes of the file each connection maps into memory (default 256 MiB; 0 turns
-    /// memory mapping off, e.g. on file systems where mapping is unreliable).
+    /// Each reader's page cache in KiB (default 8 MiB). Pages a reader misses come from the
+    /// operating system's page cache, which every connection shares.
+    pub fn reader_cache_size_kib(mut self, kib: i64) -> Self {
+        self.reader_cache_size_kib = kib;
+        self
+    }
+
+    /// How many bytes of the file each connection maps into memory (default 0: off). Mapping
+    /// saves a copy per page read, but every connection maps the file separately and each
+    /// mapped page a connection touches counts in the process's resident memory once per
+    /// connection: with the default four readers, scanning a large database would show up to
+    /// five times the mapped size as resident. Off, the store's own memory is bounded by its
+    /// page caches (64 MiB + 4 × 8 MiB by default).
     pub fn mmap_size(mut self, bytes: i64) -> Self {
         self.mmap_size = bytes;
         self

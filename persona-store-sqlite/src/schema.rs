@@ -38,7 +38,7 @@ const STATEMENT_CACHE: usize = 128;
 /// bytes per fsync.
 const PAGE_SIZE: i64 = 16384;
 
-fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
+fn configure(connection: &Connection, options: &SqliteOptions, cache_kib: i64) -> Result<()> {
     connection.busy_timeout(options.busy_timeout).db()?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     connection.pragma_update(None, "foreign_keys", "ON").db()?;
@@ -48,7 +48,7 @@ fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
     // Negative: KiB. A write touches a dozen B-trees at random positions (ids are random); with
     // SQLite's 2 MiB default a large batch thrashes the cache.
     connection
-        .pragma_update(None, "cache_size", -options.cache_size_kib)
+        .pragma_update(None, "cache_size", -cache_kib)
         .db()?;
     connection
         .pragma_update(None, "temp_store", "MEMORY")
@@ -58,8 +58,9 @@ fn configure(connection: &Connection, options: &SqliteOptions) -> Result<()> {
     connection
         .pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)
         .db()?;
-    // Reads of pages already in the file come from the OS page cache shared by every connection,
-    // so a reader that has not served a query yet is not cold.
+    // Off by default (see `SqliteOptions::mmap_size`): pages a connection's cache misses are read
+    // from the OS page cache every connection shares, so a reader that has not served a query yet
+    // is not cold either way.
     connection
         .pragma_update(None, "mmap_size", options.mmap_size)
         .db()?;
@@ -91,7 +92,7 @@ pub(crate) fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connec
         ))
         .into());
     }
-    configure(&connection, options)?;
+    configure(&connection, options, options.cache_size_kib)?;
     let mut connection = connection;
     migrate(&mut connection)?;
     Ok(connection)
@@ -104,7 +105,7 @@ pub(crate) fn open_reader(path: &Path, options: &SqliteOptions) -> Result<Connec
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .db()?;
-    configure(&connection, options)?;
+    configure(&connection, options, options.reader_cache_size_kib)?;
     // Readers never write; query_only makes a bug that tries a hard error.
     connection.pragma_update(None, "query_only", "ON").db()?;
     Ok(connection)
@@ -116,7 +117,7 @@ pub(crate) fn open_memory(options: &SqliteOptions) -> Result<Connection> {
     connection
         .pragma_update(None, "page_size", PAGE_SIZE)
         .db()?;
-    configure(&connection, options)?;
+    configure(&connection, options, options.cache_size_kib)?;
     migrate(&mut connection)?;
     Ok(connection)
 }
