@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Options: `--backend NAME` (see `open` below), `--n COUNT`, `--seed S`, `--batch B`,
-//! `--samples K` (latency samples per operation), `--export-import` (also stream every identity to
+//! `--samples K` (latency samples per operation), `--current-thread` (a current-thread Tokio
+//! runtime instead of the default multi-thread one), `--export-import` (also stream every identity to
 //! JSON Lines and import it into a fresh in-process backend of the same kind, reporting throughput
 //! and peak resident memory of the whole process during that phase). Criterion's own flags
 //! (`--bench`) are ignored. Everything the run stores is removed at the end.
@@ -40,6 +41,7 @@ struct Options {
     batch: usize,
     samples: usize,
     export_import: bool,
+    current_thread: bool,
 }
 
 fn options() -> Options {
@@ -50,6 +52,7 @@ fn options() -> Options {
         batch: 1_000,
         samples: 1_000,
         export_import: false,
+        current_thread: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -61,6 +64,7 @@ fn options() -> Options {
             "--batch" => options.batch = value().parse().expect("--batch takes a count"),
             "--samples" => options.samples = value().parse().expect("--samples takes a count"),
             "--export-import" => options.export_import = true,
+            "--current-thread" => options.current_thread = true,
             _ => {}
         }
     }
@@ -238,18 +242,26 @@ async fn time<T>(latencies: &mut Latencies, fut: impl std::future::Future<Output
 /// the root's default namespace, with one scratch directory per run namespace).
 type Scratch = Arc<tokio::sync::Mutex<Vec<(Namespace, Opened)>>>;
 
-#[tokio::main]
-async fn main() {
-    let scratch: Scratch = Arc::default();
-    let outcome = std::panic::AssertUnwindSafe(run(options(), Arc::clone(&scratch)))
-        .catch_unwind()
-        .await;
-    for (_, opened) in scratch.lock().await.drain(..) {
-        opened.clean_up().await;
-    }
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+fn main() {
+    let options = options();
+    let mut runtime = if options.current_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = runtime.enable_all().build().expect("Tokio runtime");
+    runtime.block_on(async {
+        let scratch: Scratch = Arc::default();
+        let outcome = std::panic::AssertUnwindSafe(run(options, Arc::clone(&scratch)))
+            .catch_unwind()
+            .await;
+        for (_, opened) in scratch.lock().await.drain(..) {
+            opened.clean_up().await;
+        }
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    });
 }
 
 /// PostgreSQL only: the no-SDK baseline of the load, in the same run. The same identities (same
