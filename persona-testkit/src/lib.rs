@@ -14,7 +14,10 @@
 pub mod conformance;
 pub mod differential;
 pub mod fixtures;
+pub mod guarded;
 pub mod services;
+
+pub use guarded::Guarded;
 
 /// Expands to one `#[tokio::test]` per conformance behaviour for the store made by `$setup`.
 ///

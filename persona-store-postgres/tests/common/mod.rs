@@ -3,20 +3,13 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use persona_core::query::{Facet, FacetCounts, Filter, ListRequest, Page, Query};
-use persona_core::{
-    Actor, AnyRecord, AuditEntry, AuditQuery, Batch, Capabilities, Health, HistoryEntry, Identity,
-    Kind, Namespace, Result, Store, Tombstone, Version, VersionInfo,
-};
 use persona_store_postgres::sqlx::Connection;
 use persona_store_postgres::sqlx::postgres::PgPoolOptions;
 use persona_store_postgres::{PostgresStore, sqlx};
-use persona_testkit::services;
+use persona_testkit::{Guarded, services};
 
 /// A fresh schema name.
 pub fn schema_name() -> String {
@@ -90,80 +83,11 @@ impl Drop for SchemaGuard {
     }
 }
 
-/// A [`PostgresStore`] in a scratch schema that is dropped with the last clone.
-#[derive(Debug, Clone)]
-pub struct ScratchStore {
-    store: PostgresStore,
-    _guard: Arc<SchemaGuard>,
-}
-
-impl ScratchStore {
-    /// The wrapped store.
-    pub fn inner(&self) -> &PostgresStore {
-        &self.store
-    }
-}
+/// A [`PostgresStore`] in a scratch schema that is dropped with the last handle.
+pub type ScratchStore = Guarded<PostgresStore>;
 
 /// A scratch store, or `None` when the server is unreachable (see [`pool`]).
 pub async fn scratch() -> Option<ScratchStore> {
     let store = store().await?;
-    Some(ScratchStore {
-        _guard: Arc::new(SchemaGuard(store.clone())),
-        store,
-    })
-}
-
-#[async_trait]
-impl Store for ScratchStore {
-    fn backend(&self) -> &'static str {
-        self.store.backend()
-    }
-    fn namespace(&self) -> &Namespace {
-        self.store.namespace()
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.store.capabilities()
-    }
-    fn namespaced(&self, namespace: Namespace) -> Arc<dyn Store> {
-        Arc::new(ScratchStore {
-            store: self.store.with_namespace(namespace),
-            _guard: Arc::clone(&self._guard),
-        })
-    }
-    async fn health(&self) -> Result<Health> {
-        self.store.health().await
-    }
-    async fn apply(&self, batch: Batch) -> Result<Vec<AnyRecord>> {
-        self.store.apply(batch).await
-    }
-    async fn get(&self, kind: Kind, id: &str) -> Result<Option<AnyRecord>> {
-        self.store.get(kind, id).await
-    }
-    async fn purge(&self, kind: Kind, id: &str, actor: &Actor) -> Result<Tombstone> {
-        self.store.purge(kind, id, actor).await
-    }
-    async fn versions(&self, kind: Kind, id: &str) -> Result<Vec<VersionInfo>> {
-        self.store.versions(kind, id).await
-    }
-    async fn version(&self, kind: Kind, id: &str, v: Version) -> Result<Option<HistoryEntry>> {
-        self.store.version(kind, id, v).await
-    }
-    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        self.store.audit(query).await
-    }
-    async fn tombstone(&self, kind: Kind, id: &str) -> Result<Option<Tombstone>> {
-        self.store.tombstone(kind, id).await
-    }
-    async fn list(&self, kind: Kind, request: &ListRequest) -> Result<Page<AnyRecord>> {
-        self.store.list(kind, request).await
-    }
-    async fn query(&self, query: &Query) -> Result<Page<Identity>> {
-        self.store.query(query).await
-    }
-    async fn count(&self, filter: &Filter) -> Result<u64> {
-        self.store.count(filter).await
-    }
-    async fn facets(&self, filter: &Filter, facets: &[Facet]) -> Result<FacetCounts> {
-        self.store.facets(filter, facets).await
-    }
+    Some(Guarded::new(store.clone(), SchemaGuard(store)))
 }
