@@ -223,7 +223,7 @@ impl Store for SqliteStore {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        self.write(move |connection, ns| write::apply(connection, ns.as_str(), &batch))
+        self.write(move |connection, ns| write::apply(connection, ns.as_str(), batch))
             .await
     }
 

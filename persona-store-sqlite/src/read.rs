@@ -39,16 +39,9 @@ fn action_value(value: &str) -> Result<Action> {
         .ok_or_else(|| SqliteError::Value("stored audit action is unknown".to_owned()).into())
 }
 
-/// Parses a stored document. The text is checked as UTF-8 once, as a whole, and parsed as `str`:
-/// `serde_json::from_slice` checks every string of the document separately, which costs a sixth
-/// of the parse for these documents of many short strings.
+/// Parses a stored document ([`persona_core::record::parse_json`]).
 fn parse<T: serde::de::DeserializeOwned>(kind: Kind, id: &str, bytes: &[u8]) -> Result<T> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        // Not UTF-8: let serde_json say where, for the error.
-        Err(_) => serde_json::from_slice(bytes),
-    }
-    .map_err(|source| {
+    persona_core::record::parse_json(bytes).map_err(|source| {
         SqliteError::Document {
             kind,
             id: id.to_owned(),

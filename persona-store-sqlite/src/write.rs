@@ -15,23 +15,20 @@ use crate::error::{BACKEND, Db, SqliteError, is_unique_violation};
 use crate::read::{self, Stored, version_param};
 
 /// Applies `batch` in one transaction; nothing is written unless every op succeeds.
-pub(crate) fn apply(
-    connection: &mut Connection,
-    ns: &str,
-    batch: &Batch,
-) -> Result<Vec<AnyRecord>> {
+pub(crate) fn apply(connection: &mut Connection, ns: &str, batch: Batch) -> Result<Vec<AnyRecord>> {
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .db()?;
     let now = Timestamp::now();
     let mut seq = last_seq(&tx, ns)?;
-    let mut stored = Vec::with_capacity(batch.len());
+    let (actor, ops) = batch.into_parts();
+    let mut stored = Vec::with_capacity(ops.len());
     let mut text = TextIndex::default();
     // Whether each persona referenced so far is live, forgotten when the batch writes it: a batch
     // of identities of one persona looks it up once.
     let mut personas: HashMap<String, bool> = HashMap::new();
-    for op in batch.ops() {
-        let (kind, id) = op.target();
+    for op in ops {
+        let kind = op.target().0;
         // A create needs no lookup: the insert fails on the unique key if the id is taken.
         let create = matches!(
             op,
@@ -43,17 +40,19 @@ pub(crate) fn apply(
         let current = if create {
             None
         } else {
-            read::load(&tx, ns, kind, id)?
+            read::load(&tx, ns, kind, op.target().1)?
         };
+        // The op is owned: its record moves into the planned write, no copy.
         let planned = plan(
             op,
             current.as_ref().map(|stored| Current {
                 record: &stored.record,
                 deleted: stored.deleted,
             }),
-            batch.actor(),
+            &actor,
             now,
         )?;
+        let id = planned.record.id_str();
         if planned.needs_persona_check()
             && let AnyRecord::Identity(identity) = &planned.record
         {
@@ -80,7 +79,7 @@ pub(crate) fn apply(
         seq += 1;
         persist(&tx, ns, &planned, current.as_ref(), seq, &mut text)?;
         if kind == Kind::Persona {
-            personas.remove(id);
+            personas.remove(planned.record.id_str());
         }
         stored.push(planned.record);
     }
