@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+mod facets;
 mod options;
 mod read;
 mod schema;

@@ -3,9 +3,6 @@
 use std::collections::BTreeMap;
 
 use persona_core::attributes::Timestamp;
-use persona_core::attributes::Vocabulary;
-use persona_core::attributes::demographics::AgeGroup;
-use persona_core::attributes::political::{PoliticalLeaning, PoliticalSpectrum};
 use persona_core::query::{self, IndexFields, SortValue, TimeRange};
 use persona_core::{
     Action, Actor, AnyRecord, AuditEntry, AuditQuery, Cursor, Direction, Facet, FacetCounts,
@@ -503,18 +500,23 @@ pub(crate) fn query(
         limit_literal(query.limit + 1)
     );
     let tx = connection.unchecked_transaction().db()?;
-    let mut items = Vec::with_capacity(query.limit.min(64) + 1);
+    let mut items = Vec::with_capacity(query.limit.min(64));
+    let mut more = false;
     {
         let mut statement = tx.prepare_cached(&sql).db()?;
         let mut rows = statement.query(params_from_iter(c.values)).db()?;
         while let Some(row) = rows.next().db()? {
+            if items.len() == query.limit {
+                // The row past the page only says that there is a next page: not parsed.
+                more = true;
+                break;
+            }
             let id = row.get_ref(0).db()?.as_str().db()?;
             items.push(identity_document(id, bytes(row, 1)?)?);
         }
     }
     tx.finish().db()?;
-    let next = if items.len() > query.limit {
-        items.truncate(query.limit);
+    let next = if more {
         items.last().map(|last| {
             query::next_cursor(query, namespace, &IndexFields::of(last), last.id.as_str())
         })
@@ -526,6 +528,9 @@ pub(crate) fn query(
 
 /// How many live identities match.
 pub(crate) fn count(connection: &Connection, ns: &str, filter: &Filter) -> Result<u64> {
+    if *filter == Filter::default() {
+        return crate::facets::live(connection, ns);
+    }
     let c = compile(filter, ns);
     let sql = format!("SELECT count(*) FROM records i WHERE {}", c.sql);
     let count: i64 = connection
@@ -536,13 +541,17 @@ pub(crate) fn count(connection: &Connection, ns: &str, filter: &Filter) -> Resul
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-/// Facet counts with the semantics of [`persona_core::query::count_facets`].
+/// Facet counts with the semantics of [`persona_core::query::count_facets`]: a whole namespace
+/// from the counts kept on write, a filtered set by one pass over the matching rows.
 pub(crate) fn facets(
     connection: &Connection,
     ns: &str,
     filter: &Filter,
     facets: &[Facet],
 ) -> Result<FacetCounts> {
+    if *filter == Filter::default() {
+        return crate::facets::read(connection, ns, facets);
+    }
     let mut counts: FacetCounts = facets.iter().map(|f| (*f, BTreeMap::new())).collect();
     if facets.is_empty() {
         return Ok(counts);
@@ -551,44 +560,21 @@ pub(crate) fn facets(
     // once per facet).
     let c = compile(filter, ns);
     let sql = format!(
-        "SELECT i.gender, i.country, i.education, i.age, i.political_leaning \
-         FROM records i WHERE {}",
+        "SELECT {} FROM records i WHERE {}",
+        crate::facets::COLUMNS,
         c.sql
     );
     let mut statement = connection.prepare_cached(&sql).db()?;
     let mut rows = statement.query(params_from_iter(c.values.iter())).db()?;
-    let mut tally = |facet: Facet, value: &str| {
-        let entry = counts.entry(facet).or_default();
-        match entry.get_mut(value) {
-            Some(n) => *n += 1,
-            None => {
-                entry.insert(value.to_owned(), 1);
-            }
-        }
-    };
     while let Some(row) = rows.next().db()? {
+        let values = crate::facets::Values::from_row(row, 0)?;
         for facet in facets {
-            match facet {
-                Facet::Gender | Facet::Country | Facet::Education => {
-                    let index = match facet {
-                        Facet::Gender => 0,
-                        Facet::Country => 1,
-                        _ => 2,
-                    };
-                    if let Some(value) = row.get_ref(index).db()?.as_str_or_null().db()? {
-                        tally(*facet, value);
-                    }
-                }
-                Facet::AgeGroup => {
-                    if let Some(age) = row.get::<_, Option<i32>>(3).db()? {
-                        tally(*facet, AgeGroup::of(age).as_static_str());
-                    }
-                }
-                Facet::PoliticalSpectrum => {
-                    if let Some(leaning) = row.get_ref(4).db()?.as_str_or_null().db()?
-                        && let Some(leaning) = PoliticalLeaning::parse(leaning)
-                    {
-                        tally(*facet, PoliticalSpectrum::of(leaning).as_static_str());
+            if let Some(value) = values.value(*facet) {
+                let entry = counts.entry(*facet).or_default();
+                match entry.get_mut(value) {
+                    Some(n) => *n += 1,
+                    None => {
+                        entry.insert(value.to_owned(), 1);
                     }
                 }
             }

@@ -12,7 +12,13 @@ use crate::options::SqliteOptions;
 pub(crate) const APPLICATION_ID: i32 = 0x5053_4e41;
 
 /// The migrations, in order; migration `n` (1-based) brings `user_version` from `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_facet_counts.sql"),
+];
+
+/// The schema version that added `facet_counts`, which its migration fills from the records.
+const FACET_COUNTS: usize = 2;
 
 /// The schema version this crate writes.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -26,6 +32,7 @@ const TABLES: &[&str] = &[
     "tombstones",
     "identity_tags",
     "identity_fts",
+    "facet_counts",
 ];
 
 const STATEMENT_CACHE: usize = 128;
@@ -164,8 +171,11 @@ fn migrate(connection: &mut Connection) -> Result<()> {
     let version = pragma_i64(&tx, "user_version")?;
     let from = usize::try_from(version).unwrap_or(0);
     if from < MIGRATIONS.len() {
-        for migration in &MIGRATIONS[from..] {
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(from) {
             tx.execute_batch(migration).db()?;
+            if index + 1 == FACET_COUNTS {
+                crate::facets::backfill(&tx)?;
+            }
         }
         tx.pragma_update(None, "application_id", APPLICATION_ID)
             .db()?;

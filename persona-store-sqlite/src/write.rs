@@ -12,6 +12,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::error::{BACKEND, Db, SqliteError, is_unique_violation};
+use crate::facets::{Deltas, Values};
 use crate::read::{self, Stored, version_param};
 
 /// Applies `batch` in one transaction; nothing is written unless every op succeeds.
@@ -24,6 +25,7 @@ pub(crate) fn apply(connection: &mut Connection, ns: &str, batch: Batch) -> Resu
     let (actor, ops) = batch.into_parts();
     let mut stored = Vec::with_capacity(ops.len());
     let mut text = TextIndex::default();
+    let mut deltas = Deltas::default();
     // Whether each persona referenced so far is live, forgotten when the batch writes it: a batch
     // of identities of one persona looks it up once.
     let mut personas: HashMap<String, bool> = HashMap::new();
@@ -77,13 +79,22 @@ pub(crate) fn apply(connection: &mut Connection, ns: &str, batch: Batch) -> Resu
             }
         }
         seq += 1;
-        persist(&tx, ns, &planned, current.as_ref(), seq, &mut text)?;
+        persist(
+            &tx,
+            ns,
+            &planned,
+            current.as_ref(),
+            seq,
+            &mut text,
+            &mut deltas,
+        )?;
         if kind == Kind::Persona {
             personas.remove(planned.record.id_str());
         }
         stored.push(planned.record);
     }
     text.flush(&tx)?;
+    deltas.flush(&tx, ns)?;
     tx.commit().db()?;
     Ok(stored)
 }
@@ -217,6 +228,7 @@ fn persist(
     current: Option<&Stored>,
     seq: u64,
     text: &mut TextIndex,
+    deltas: &mut Deltas,
 ) -> Result<()> {
     let record = &planned.record;
     let kind = record.kind();
@@ -295,6 +307,14 @@ fn persist(
     if let Some(fields) = &fields {
         let old = current.and_then(|stored| stored.record.as_identity());
         let old_fields = old.map(IndexFields::of);
+        if let Some(old) = &old_fields
+            && current.is_some_and(|stored| !stored.deleted)
+        {
+            deltas.add(&Values::of(old), -1);
+        }
+        if !planned.deleted {
+            deltas.add(&Values::of(fields), 1);
+        }
         let old_tags = old_fields.as_ref().map_or(&[][..], |f| f.tags.as_slice());
         set_tags(tx, ns, rid, old_tags, &fields.tags)?;
         let tokens = fields.tokens.join(" ");
@@ -384,7 +404,13 @@ pub(crate) fn purge(
         }
     }
     if let AnyRecord::Identity(identity) = &stored.record {
-        set_tags(&tx, ns, stored.rid, &IndexFields::of(identity).tags, &[])?;
+        let fields = IndexFields::of(identity);
+        if !stored.deleted {
+            let mut deltas = Deltas::default();
+            deltas.add(&Values::of(&fields), -1);
+            deltas.flush(&tx, ns)?;
+        }
+        set_tags(&tx, ns, stored.rid, &fields.tags, &[])?;
         let mut text = TextIndex::default();
         text.remove(stored.rid);
         text.flush(&tx)?;

@@ -569,3 +569,71 @@ mod executors {
         );
     }
 }
+
+/// A database of schema version 1 (before `facet_counts`) gets its counts filled on open: whole
+/// namespace facets and counts then equal those of a filter that matches every identity, which
+/// reads the rows themselves.
+#[tokio::test]
+async fn opening_a_schema_1_database_fills_its_facet_counts() {
+    use persona_core::Facet;
+    use persona_testkit::fixtures::Generator;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let mut expected = Vec::new();
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        for (index, namespace) in ["default", "other"].into_iter().enumerate() {
+            let store = store.with_namespace(persona_core::Namespace::new(namespace).unwrap());
+            let persona = store.personas().create(&actor(), persona()).await.unwrap();
+            let identities: Vec<Identity> = Generator::new(index as u64, persona.id.clone())
+                .take(120 + index * 40)
+                .collect();
+            let stored = store
+                .identities()
+                .put_many(&actor(), identities, WriteMode::Create)
+                .await
+                .unwrap();
+            for gone in stored.iter().step_by(7) {
+                store
+                    .identities()
+                    .delete(&actor(), gone.id.as_str())
+                    .await
+                    .unwrap();
+            }
+            let everyone = Filter {
+                persona_ids: vec![persona.id.clone()],
+                ..Filter::default()
+            };
+            let facets = store.facets(&everyone, &Facet::ALL).await.unwrap();
+            let count = store.count(&everyone).await.unwrap();
+            assert_eq!(
+                store.facets(&Filter::default(), &Facet::ALL).await.unwrap(),
+                facets
+            );
+            assert_eq!(store.count(&Filter::default()).await.unwrap(), count);
+            assert!(count > 100);
+            expected.push((store.namespace().clone(), facets, count));
+        }
+    }
+
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch("DROP TABLE facet_counts; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(raw);
+
+    let reopened = SqliteStore::open(&path).unwrap();
+    let version: i64 = Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    for (namespace, facets, count) in expected {
+        let store = reopened.with_namespace(namespace);
+        assert_eq!(
+            store.facets(&Filter::default(), &Facet::ALL).await.unwrap(),
+            facets
+        );
+        assert_eq!(store.count(&Filter::default()).await.unwrap(), count);
+    }
+}
