@@ -120,8 +120,11 @@ pub(crate) fn get(
 ) -> Result<Option<AnyRecord>> {
     let mut statement = connection
         .prepare_cached(
-            "SELECT d.doc FROM records r LEFT JOIN documents d ON d.rid = r.rid \
-             WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3 AND r.deleted = 0",
+            // The row number comes from `records_key` alone; the flag and the document from
+            // `documents` (migration 3): two B-trees per read.
+            "SELECT d.doc FROM documents d WHERE d.rid = \
+             (SELECT r.rid FROM records r WHERE r.ns = ?1 AND r.kind = ?2 AND r.id = ?3) \
+             AND d.deleted = 0",
         )
         .db()?;
     let mut rows = statement.query([ns, kind.as_str(), id]).db()?;

@@ -15,6 +15,7 @@ pub(crate) const APPLICATION_ID: i32 = 0x5053_4e41;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_facet_counts.sql"),
+    include_str!("../migrations/0003_document_deleted.sql"),
 ];
 
 /// The schema version that added `facet_counts`, which its migration fills from the records.

@@ -276,9 +276,9 @@ fn persist(
                     }
                 })?;
             let rid = tx.last_insert_rowid();
-            tx.prepare_cached("INSERT INTO documents (rid, doc) VALUES (?1, ?2)")
+            tx.prepare_cached("INSERT INTO documents (rid, doc, deleted) VALUES (?1, ?2, ?3)")
                 .db()?
-                .execute(params![rid, json_text(&doc)])
+                .execute(params![rid, json_text(&doc), planned.deleted])
                 .db()?;
             rid
         }
@@ -296,9 +296,9 @@ fn persist(
                 .db()?
                 .execute(values.as_slice())
                 .db()?;
-            tx.prepare_cached("UPDATE documents SET doc = ?2 WHERE rid = ?1")
+            tx.prepare_cached("UPDATE documents SET doc = ?2, deleted = ?3 WHERE rid = ?1")
                 .db()?
-                .execute(params![stored.rid, json_text(&doc)])
+                .execute(params![stored.rid, json_text(&doc), planned.deleted])
                 .db()?;
             stored.rid
         }

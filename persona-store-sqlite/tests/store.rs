@@ -570,11 +570,12 @@ mod executors {
     }
 }
 
-/// A database of schema version 1 (before `facet_counts`) gets its counts filled on open: whole
-/// namespace facets and counts then equal those of a filter that matches every identity, which
-/// reads the rows themselves.
+/// A database of schema version 1 (before `facet_counts` and `documents.deleted`) is migrated on
+/// open: whole-namespace facets and counts then equal those of a filter that matches every
+/// identity, which reads the rows themselves, and soft-deleted records stay hidden from reads by
+/// id.
 #[tokio::test]
-async fn opening_a_schema_1_database_fills_its_facet_counts() {
+async fn opening_a_schema_1_database_migrates_its_counts_and_flags() {
     use persona_core::Facet;
     use persona_testkit::fixtures::Generator;
 
@@ -601,6 +602,7 @@ async fn opening_a_schema_1_database_fills_its_facet_counts() {
                     .await
                     .unwrap();
             }
+            let (gone, kept) = (stored[0].id.to_string(), stored[1].id.to_string());
             let everyone = Filter {
                 persona_ids: vec![persona.id.clone()],
                 ..Filter::default()
@@ -613,13 +615,16 @@ async fn opening_a_schema_1_database_fills_its_facet_counts() {
             );
             assert_eq!(store.count(&Filter::default()).await.unwrap(), count);
             assert!(count > 100);
-            expected.push((store.namespace().clone(), facets, count));
+            expected.push((store.namespace().clone(), facets, count, gone, kept));
         }
     }
 
     let raw = Connection::open(&path).unwrap();
-    raw.execute_batch("DROP TABLE facet_counts; PRAGMA user_version = 1;")
-        .unwrap();
+    raw.execute_batch(
+        "DROP TABLE facet_counts; ALTER TABLE documents DROP COLUMN deleted; \
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(raw);
 
     let reopened = SqliteStore::open(&path).unwrap();
@@ -628,8 +633,10 @@ async fn opening_a_schema_1_database_fills_its_facet_counts() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    for (namespace, facets, count) in expected {
+    for (namespace, facets, count, gone, kept) in expected {
         let store = reopened.with_namespace(namespace);
+        assert!(store.identities().find(&gone).await.unwrap().is_none());
+        assert!(store.identities().find(&kept).await.unwrap().is_some());
         assert_eq!(
             store.facets(&Filter::default(), &Facet::ALL).await.unwrap(),
             facets
