@@ -56,6 +56,9 @@ pub struct SqliteOptions {
     /// How many bytes of the database file each connection maps into memory
     /// (`PRAGMA mmap_size`; 0, the default, turns memory mapping off).
     pub mmap_size: i64,
+    /// How many pages the write-ahead log may hold before a commit copies them into the
+    /// database file (`PRAGMA wal_autocheckpoint` on the writer).
+    pub checkpoint_pages: i64,
     /// The namespace the first handle is bound to.
     pub namespace: Namespace,
 }
@@ -69,6 +72,7 @@ impl Default for SqliteOptions {
             cache_size_kib: 64 * 1024,
             reader_cache_size_kib: 8 * 1024,
             mmap_size: 0,
+            checkpoint_pages: 10_000,
             namespace: Namespace::default(),
         }
     }
@@ -117,6 +121,20 @@ impl SqliteOptions {
     /// page caches (64 MiB + 4 × 8 MiB by default).
     pub fn mmap_size(mut self, bytes: i64) -> Self {
         self.mmap_size = bytes;
+        self
+    }
+
+    /// How many pages the write-ahead log may hold before a commit checkpoints them into the
+    /// database file (default 10,000: 160 MiB with the 16 KiB pages of new databases; SQLite's
+    /// own default is 1,000). Ids are random, so every identity a batch writes lands on a page
+    /// of its own in the id, name and age indexes, and batches rewrite the same pages again and
+    /// again. A checkpoint copies each page once however many commits changed it, so a longer
+    /// log copies fewer pages: loading 200,000 identities in batches of 1,000 wrote 6.9 GB
+    /// instead of 10.3 GB and read 1.7 GB instead of 5.1 GB, and ran 25–35 % faster. The price
+    /// is a write-ahead log file of up to that size (truncated back to 64 MiB after each
+    /// checkpoint) and a longer pause for the commit that runs the checkpoint.
+    pub fn checkpoint_pages(mut self, pages: i64) -> Self {
+        self.checkpoint_pages = pages;
         self
     }
 

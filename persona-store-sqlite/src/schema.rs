@@ -101,6 +101,10 @@ pub(crate) fn open_writer(path: &Path, options: &SqliteOptions) -> Result<Connec
         .into());
     }
     configure(&connection, options, options.cache_size_kib)?;
+    // Only the writer commits, so only its setting matters (see `checkpoint_pages`).
+    connection
+        .pragma_update(None, "wal_autocheckpoint", options.checkpoint_pages)
+        .db()?;
     let mut connection = connection;
     migrate(&mut connection)?;
     Ok(connection)
@@ -198,4 +202,20 @@ fn migrate(connection: &mut Connection) -> Result<()> {
         }
     }
     tx.commit().db()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_writer_checkpoints_at_the_configured_log_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.db");
+        for pages in [SqliteOptions::default().checkpoint_pages, 1234] {
+            let options = SqliteOptions::default().checkpoint_pages(pages);
+            let writer = open_writer(&path, &options).unwrap();
+            assert_eq!(pragma_i64(&writer, "wal_autocheckpoint").unwrap(), pages);
+        }
+    }
 }
