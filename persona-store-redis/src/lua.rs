@@ -326,11 +326,23 @@ if mode == 'page' then
   local part = nxt()
   if part ~= '' then index = p .. part else index = p .. 'o:' .. sort end
 end
+-- and the per-(country, age) created indexes a page may merge instead, with the clause that
+-- merging them implies
+local merge_keys, covered = nil, nil
+if mode == 'page' then
+  local nmerge = tonumber(nxt())
+  if nmerge > 0 then
+    merge_keys = {}
+    for k = 1, nmerge do merge_keys[k] = p .. nxt() end
+    covered = p .. nxt()
+  end
+end
 
 -- the candidate ids, or nil for "every live identity" (or, with `walk`, for "walk the sort index
 -- and filter each chunk through every clause")
 local cands = nil
 local walk = false
+local merging = false
 local best, bestn = nil, nil
 if nclauses > 0 then
   for _, cl in ipairs(clauses) do
@@ -349,13 +361,24 @@ if nclauses > 0 then
       -- (within a country's index the share is that of the whole namespace over the
       -- country's share, which the filter's country clause contributes to the product)
       local total = redis.call('ZCARD', p .. 'ids:identity')
-      local share = 1
-      for _, cl in ipairs(clauses) do share = share * cl.n / total end
-      local walked = redis.call('ZCARD', index)
-      if walked > 0 then share = share * total / walked end
-      walk = want < share * bestn
+      if merge_keys then
+        -- every member of the merged indexes passes the covered clause: the share is the
+        -- other clauses'
+        local share = 1
+        for _, cl in ipairs(clauses) do
+          if cl.key ~= covered then share = share * cl.n / total end
+        end
+        merging = want < share * bestn
+      end
+      if not merging then
+        local share = 1
+        for _, cl in ipairs(clauses) do share = share * cl.n / total end
+        local walked = redis.call('ZCARD', index)
+        if walked > 0 then share = share * total / walked end
+        walk = want < share * bestn
+      end
     end
-    if not walk then
+    if not walk and not merging then
       cands = members(best)
       for _, cl in ipairs(clauses) do
         if cl ~= best and #cands > 0 then cands = filter(cl, cands) end
@@ -461,8 +484,68 @@ if walk then
     end
   end
 end
+if merging then
+  -- merge the per-age created indexes: read up to `per` members of each from the cursor into
+  -- the temporary sorted set (which orders them), take them up to the first of the reads'
+  -- last members (everything before it has been read from every index), filter those through
+  -- the other clauses, and go on from there; an index that returns nothing from the cursor
+  -- is done. Falls back to the smallest clause's members as the walk above does.
+  local others, share = {}, 1
+  local total = redis.call('ZCARD', p .. 'ids:identity')
+  for _, cl in ipairs(clauses) do
+    if cl.key ~= covered then others[#others + 1] = cl; share = share * cl.n / total end
+  end
+  local per = math.min(CHUNK, math.ceil(want / share / #merge_keys * 1.25) + 4)
+  local live = merge_keys
+  local scanned = 0
+  while #page < want and #live > 0 do
+    redis.call('DEL', tmp)
+    local lasts, still = {}, {}
+    for _, key in ipairs(live) do
+      local ms = range(key, start, per)
+      if #ms > 0 then
+        local args = {}
+        for k, m in ipairs(ms) do args[2 * k - 1] = 0; args[2 * k] = m end
+        redis.call('ZADD', tmp, unpack(args))
+        still[#still + 1] = key
+        if #ms == per then lasts[#lasts + 1] = ms[#ms] end
+      end
+    end
+    live = still
+    local stop = -1
+    for _, m in ipairs(lasts) do
+      local r
+      if desc then r = redis.call('ZREVRANK', tmp, m) else r = redis.call('ZRANK', tmp, m) end
+      if stop < 0 or r < stop then stop = r end
+    end
+    if stop < 0 then live = {} end
+    local ms
+    if desc then ms = redis.call('ZRANGE', tmp, 0, stop, 'REV') else ms = redis.call('ZRANGE', tmp, 0, stop) end
+    redis.call('DEL', tmp)
+    if #ms == 0 then break end
+    local ids = {}
+    for k, m in ipairs(ms) do ids[k] = id_of(m) end
+    for _, cl in ipairs(others) do
+      if #ids > 0 then ids = filter(cl, ids) end
+    end
+    for _, id in ipairs(ids) do
+      page[#page + 1] = id
+      if #page >= want then break end
+    end
+    start = '(' .. ms[#ms]
+    scanned = scanned + #ms
+    if #page < want and #live > 0 and scanned >= bestn then
+      cands = members(best)
+      for _, cl in ipairs(clauses) do
+        if cl ~= best and #cands > 0 then cands = filter(cl, cands) end
+      end
+      break
+    end
+    per = math.min(CHUNK, per * 2)
+  end
+end
 if cands == nil then
-  if not walk then
+  if not walk and not merging then
     for _, m in ipairs(range(index, start, want)) do page[#page + 1] = id_of(m) end
   end
 elseif #cands > 0 then
