@@ -206,6 +206,13 @@ return out
 /// holds, a page skips the candidate read altogether: it walks the sort index from the cursor and
 /// filters each chunk through every clause, falling back to the candidate read if the walk has
 /// read as many members as that clause holds without filling the page.
+///
+/// A page in created order on one country and a short age range can instead merge the
+/// country's per-age created indexes (`o:ca:<age>:<country>`), whose members all pass the
+/// country and age clauses: chunks of each are ordered together in the temporary sorted set, the
+/// members up to the earliest chunk end are filtered through the other clauses, and the merge
+/// goes on from there — about limit ÷ (share passing the other clauses) members per page, with
+/// the same fallback to the candidate read.
 pub(crate) static QUERY: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
