@@ -209,10 +209,10 @@ return out
 ///
 /// A page in created order on one country and a short age range can instead merge the
 /// country's per-age created indexes (`o:ca:<age>:<country>`), whose members all pass the
-/// country and age clauses: chunks of each are ordered together in the temporary sorted set, the
-/// members up to the earliest chunk end are filtered through the other clauses, and the merge
-/// goes on from there — about limit ÷ (share passing the other clauses) members per page, with
-/// the same fallback to the candidate read.
+/// country and age clauses: a chunk of each is filtered through the other clauses, the passing
+/// members are ordered together in the temporary sorted set, those up to the earliest chunk end
+/// are the page's next matches, and the merge goes on from there — about limit ÷ (share passing
+/// the other clauses) members read per page, with the same fallback to the candidate read.
 pub(crate) static QUERY: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -285,9 +285,10 @@ local function members(cl)
   end
 end
 
--- keeps the ids of `ids` that satisfy `cl`
-local function filter(cl, ids)
-  local out = {}
+-- keeps the ids of `ids` that satisfy `cl` (and, when given, the entries of the parallel list
+-- `along` at the same positions, as a second result)
+local function filter(cl, ids, along)
+  local out, out_along = {}, {}
   for s = 1, #ids, CHUNK do
     local e = math.min(s + CHUNK - 1, #ids)
     local part = {unpack(ids, s, e)}
@@ -317,9 +318,14 @@ local function filter(cl, ids)
         end
       end
     end
-    for j = 1, #part do if keep[j] then out[#out + 1] = part[j] end end
+    for j = 1, #part do
+      if keep[j] then
+        out[#out + 1] = part[j]
+        if along then out_along[#out_along + 1] = along[s + j - 1] end
+      end
+    end
   end
-  return out
+  return out, out_along
 end
 
 -- a page's arguments: sort suffix, 'asc'|'desc', cursor member ('' for none), id offset ('' for
@@ -492,30 +498,43 @@ if walk then
   end
 end
 if merging then
-  -- merge the per-age created indexes: read up to `per` members of each from the cursor into
-  -- the temporary sorted set (which orders them), take them up to the first of the reads'
-  -- last members (everything before it has been read from every index), filter those through
-  -- the other clauses, and go on from there; an index that returns nothing from the cursor
-  -- is done. Falls back to the smallest clause's members as the walk above does.
+  -- merge the per-age created indexes: read up to `per` members of each from the cursor and
+  -- filter them through the other clauses; the members that pass, and the last member read of
+  -- each index that may hold more, go into the temporary sorted set (which orders them). Every
+  -- member up to the first of those last members has been read from every index: the passing
+  -- ones up to it are the page's next matches, in order, and the merge goes on from it. An
+  -- index that returns nothing from the cursor is done. Falls back to the smallest clause's
+  -- members as the walk above does.
   local others, share = {}, 1
   local total = redis.call('ZCARD', p .. 'ids:identity')
   for _, cl in ipairs(clauses) do
     if cl.key ~= covered then others[#others + 1] = cl; share = share * cl.n / total end
   end
-  local per = math.min(CHUNK, math.ceil(want / share / #merge_keys * 1.25) + 4)
   local live = merge_keys
   local scanned = 0
   while #page < want and #live > 0 do
-    redis.call('DEL', tmp)
-    local lasts, still = {}, {}
+    -- enough members of each index for the rest of the page, if the estimate holds
+    local per = math.min(CHUNK, math.ceil((want - #page) / share / #live * 1.25) + 4)
+    local still, lasts, failed = {}, {}, {}
     for _, key in ipairs(live) do
       local ms = range(key, start, per)
       if #ms > 0 then
+        still[#still + 1] = key
+        scanned = scanned + #ms
+        local last = nil
+        if #ms == per then last = ms[#ms]; lasts[#lasts + 1] = last end
+        local ids = {}
+        for k, m in ipairs(ms) do ids[k] = id_of(m) end
+        for _, cl in ipairs(others) do
+          if #ids > 0 then ids, ms = filter(cl, ids, ms) end
+        end
         local args = {}
         for k, m in ipairs(ms) do args[2 * k - 1] = 0; args[2 * k] = m end
-        redis.call('ZADD', tmp, unpack(args))
-        still[#still + 1] = key
-        if #ms == per then lasts[#lasts + 1] = ms[#ms] end
+        if last and ms[#ms] ~= last then
+          failed[last] = true
+          args[#args + 1] = 0; args[#args + 1] = last
+        end
+        if #args > 0 then redis.call('ZADD', tmp, unpack(args)) end
       end
     end
     live = still
@@ -529,18 +548,14 @@ if merging then
     local ms
     if desc then ms = redis.call('ZRANGE', tmp, 0, stop, 'REV') else ms = redis.call('ZRANGE', tmp, 0, stop) end
     redis.call('DEL', tmp)
+    for _, m in ipairs(ms) do
+      if not failed[m] then
+        page[#page + 1] = id_of(m)
+        if #page >= want then break end
+      end
+    end
     if #ms == 0 then break end
-    local ids = {}
-    for k, m in ipairs(ms) do ids[k] = id_of(m) end
-    for _, cl in ipairs(others) do
-      if #ids > 0 then ids = filter(cl, ids) end
-    end
-    for _, id in ipairs(ids) do
-      page[#page + 1] = id
-      if #page >= want then break end
-    end
     start = '(' .. ms[#ms]
-    scanned = scanned + #ms
     if #page < want and #live > 0 and scanned >= bestn then
       cands = members(best)
       for _, cl in ipairs(clauses) do
@@ -548,7 +563,6 @@ if merging then
       end
       break
     end
-    per = math.min(CHUNK, per * 2)
   end
 end
 if cands == nil then
