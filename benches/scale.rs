@@ -228,6 +228,46 @@ async fn redis_used_memory() -> Option<u64> {
         .and_then(|value| value.trim().parse().ok())
 }
 
+/// What a Redis point get is made of, sample by sample in turn on fresh connections of the same
+/// kind as the store's: a `PING` round trip, the store's `HGET` of the same document without
+/// decoding it, and the decode of that document into an `Identity`.
+async fn redis_get_breakdown(
+    namespace: &Namespace,
+    ids: &[String],
+    samples: usize,
+    rng: &mut StdRng,
+) {
+    use persona_store_redis::redis;
+    let client = redis::Client::open(services::redis_url()).expect("Redis URL");
+    let mut connection = redis::aio::ConnectionManager::new(client)
+        .await
+        .expect("connect to Redis");
+    let (mut ping, mut hget, mut decode) = (Latencies::new(), Latencies::new(), Latencies::new());
+    for _ in 0..samples {
+        let id = &ids[rng.random_range(0..ids.len())];
+        let key = format!("{{persona-scale:{namespace}}}:r:identity:{id}");
+        let _: String = time(&mut ping, redis::cmd("PING").query_async(&mut connection))
+            .await
+            .unwrap();
+        let doc: Vec<u8> = time(
+            &mut hget,
+            redis::cmd("HGET")
+                .arg(&key)
+                .arg("d")
+                .query_async(&mut connection),
+        )
+        .await
+        .unwrap();
+        let started = Instant::now();
+        let identity: persona_core::Identity = serde_json::from_slice(&doc).unwrap();
+        decode.push(started.elapsed());
+        assert_eq!(identity.id.as_str(), id);
+    }
+    println!("  raw PING      {}", ping.summary());
+    println!("  raw HGET d    {}", hget.summary());
+    println!("  decode        {}", decode.summary());
+}
+
 const BASE_NANOS: i64 = 1_760_000_000_000_000_000;
 
 async fn time<T>(latencies: &mut Latencies, fut: impl std::future::Future<Output = T>) -> T {
@@ -409,6 +449,9 @@ async fn run(options: Options, scratch: Scratch) {
         assert!(found.is_some());
     }
     println!("point get       {}", gets.summary());
+    if options.backend == "redis" {
+        redis_get_breakdown(&namespace, &ids, options.samples, &mut rng).await;
+    }
 
     let mut selective = Latencies::new();
     for _ in 0..options.samples {

@@ -13,6 +13,7 @@
 //! | `n:ca:<country>` | sorted set, score = age | live identities with that (folded) country and an age: the country + age-range slice in one range read |
 //! | `o:c`, `o:u`, `o:n`, `o:a` | sorted set, all scores 0 | sort members `enc(value) ‖ id` by created, updated, name, age |
 //! | `o:c:<country>` | sorted set, all scores 0 | the created sort members of one (folded) country's live identities: a page in created order filtered on one country walks only that country |
+//! | `o:ca:<age>:<country>` | sorted set, all scores 0 | the created sort members of one (folded) country's live identities of one age: a page in created order on one country and a short age range merges these few sets and reads only identities that pass both |
 //! | `fc:<1..5>` | hash | per facet (in [`FACETS`] order), live identities per value: facets of a whole namespace in one read |
 //!
 //! Per-record values that queries read for one candidate at a time (its sort encodings for
@@ -146,6 +147,10 @@ pub(crate) fn visit(
         {
             key_buf_country(&mut key, country);
             sink(&key, &member, Some(0.0));
+            if let Some(age) = fields.age {
+                key_buf_country_age(&mut key, country, age);
+                sink(&key, &member, Some(0.0));
+            }
         }
     }
 }
@@ -155,6 +160,22 @@ pub(crate) fn created_by_country(country: &str) -> String {
     let mut key = String::new();
     key_buf_country(&mut key, country);
     key
+}
+
+/// `o:ca:<age>:<country>`: the created sort index of one (folded) country's identities of one
+/// age.
+pub(crate) fn created_by_country_age(country: &str, age: i32) -> String {
+    let mut key = String::new();
+    key_buf_country_age(&mut key, country, age);
+    key
+}
+
+fn key_buf_country_age(key: &mut String, country: &str, age: i32) {
+    key.clear();
+    key.push_str("o:ca:");
+    key.push_str(&age.to_string());
+    key.push(':');
+    key.push_str(country);
 }
 
 fn key_buf_country(key: &mut String, country: &str) {

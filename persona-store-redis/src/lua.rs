@@ -206,6 +206,13 @@ return out
 /// holds, a page skips the candidate read altogether: it walks the sort index from the cursor and
 /// filters each chunk through every clause, falling back to the candidate read if the walk has
 /// read as many members as that clause holds without filling the page.
+///
+/// A page in created order on one country and a short age range can instead merge the
+/// country's per-age created indexes (`o:ca:<age>:<country>`), whose members all pass the
+/// country and age clauses: a chunk of each is filtered through the other clauses, the passing
+/// members are ordered together in the temporary sorted set, those up to the earliest chunk end
+/// are the page's next matches, and the merge goes on from there — about limit ÷ (share passing
+/// the other clauses) members read per page, with the same fallback to the candidate read.
 pub(crate) static QUERY: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -278,9 +285,10 @@ local function members(cl)
   end
 end
 
--- keeps the ids of `ids` that satisfy `cl`
-local function filter(cl, ids)
-  local out = {}
+-- keeps the ids of `ids` that satisfy `cl` (and, when given, the entries of the parallel list
+-- `along` at the same positions, as a second result)
+local function filter(cl, ids, along)
+  local out, out_along = {}, {}
   for s = 1, #ids, CHUNK do
     local e = math.min(s + CHUNK - 1, #ids)
     local part = {unpack(ids, s, e)}
@@ -310,9 +318,14 @@ local function filter(cl, ids)
         end
       end
     end
-    for j = 1, #part do if keep[j] then out[#out + 1] = part[j] end end
+    for j = 1, #part do
+      if keep[j] then
+        out[#out + 1] = part[j]
+        if along then out_along[#out_along + 1] = along[s + j - 1] end
+      end
+    end
   end
-  return out
+  return out, out_along
 end
 
 -- a page's arguments: sort suffix, 'asc'|'desc', cursor member ('' for none), id offset ('' for
@@ -326,11 +339,23 @@ if mode == 'page' then
   local part = nxt()
   if part ~= '' then index = p .. part else index = p .. 'o:' .. sort end
 end
+-- and the per-(country, age) created indexes a page may merge instead, with the clause that
+-- merging them implies
+local merge_keys, covered = nil, nil
+if mode == 'page' then
+  local nmerge = tonumber(nxt())
+  if nmerge > 0 then
+    merge_keys = {}
+    for k = 1, nmerge do merge_keys[k] = p .. nxt() end
+    covered = p .. nxt()
+  end
+end
 
 -- the candidate ids, or nil for "every live identity" (or, with `walk`, for "walk the sort index
 -- and filter each chunk through every clause")
 local cands = nil
 local walk = false
+local merging = false
 local best, bestn = nil, nil
 if nclauses > 0 then
   for _, cl in ipairs(clauses) do
@@ -349,13 +374,24 @@ if nclauses > 0 then
       -- (within a country's index the share is that of the whole namespace over the
       -- country's share, which the filter's country clause contributes to the product)
       local total = redis.call('ZCARD', p .. 'ids:identity')
-      local share = 1
-      for _, cl in ipairs(clauses) do share = share * cl.n / total end
-      local walked = redis.call('ZCARD', index)
-      if walked > 0 then share = share * total / walked end
-      walk = want < share * bestn
+      if merge_keys then
+        -- every member of the merged indexes passes the covered clause: the share is the
+        -- other clauses'
+        local share = 1
+        for _, cl in ipairs(clauses) do
+          if cl.key ~= covered then share = share * cl.n / total end
+        end
+        merging = want < share * bestn
+      end
+      if not merging then
+        local share = 1
+        for _, cl in ipairs(clauses) do share = share * cl.n / total end
+        local walked = redis.call('ZCARD', index)
+        if walked > 0 then share = share * total / walked end
+        walk = want < share * bestn
+      end
     end
-    if not walk then
+    if not walk and not merging then
       cands = members(best)
       for _, cl in ipairs(clauses) do
         if cl ~= best and #cands > 0 then cands = filter(cl, cands) end
@@ -461,8 +497,76 @@ if walk then
     end
   end
 end
+if merging then
+  -- merge the per-age created indexes: read up to `per` members of each from the cursor and
+  -- filter them through the other clauses; the members that pass, and the last member read of
+  -- each index that may hold more, go into the temporary sorted set (which orders them). Every
+  -- member up to the first of those last members has been read from every index: the passing
+  -- ones up to it are the page's next matches, in order, and the merge goes on from it. An
+  -- index that returns nothing from the cursor is done. Falls back to the smallest clause's
+  -- members as the walk above does.
+  local others, share = {}, 1
+  local total = redis.call('ZCARD', p .. 'ids:identity')
+  for _, cl in ipairs(clauses) do
+    if cl.key ~= covered then others[#others + 1] = cl; share = share * cl.n / total end
+  end
+  local live = merge_keys
+  local scanned = 0
+  while #page < want and #live > 0 do
+    -- enough members of each index for the rest of the page, if the estimate holds
+    local per = math.min(CHUNK, math.ceil((want - #page) / share / #live * 1.25) + 4)
+    local still, lasts, failed = {}, {}, {}
+    for _, key in ipairs(live) do
+      local ms = range(key, start, per)
+      if #ms > 0 then
+        still[#still + 1] = key
+        scanned = scanned + #ms
+        local last = nil
+        if #ms == per then last = ms[#ms]; lasts[#lasts + 1] = last end
+        local ids = {}
+        for k, m in ipairs(ms) do ids[k] = id_of(m) end
+        for _, cl in ipairs(others) do
+          if #ids > 0 then ids, ms = filter(cl, ids, ms) end
+        end
+        local args = {}
+        for k, m in ipairs(ms) do args[2 * k - 1] = 0; args[2 * k] = m end
+        if last and ms[#ms] ~= last then
+          failed[last] = true
+          args[#args + 1] = 0; args[#args + 1] = last
+        end
+        if #args > 0 then redis.call('ZADD', tmp, unpack(args)) end
+      end
+    end
+    live = still
+    local stop = -1
+    for _, m in ipairs(lasts) do
+      local r
+      if desc then r = redis.call('ZREVRANK', tmp, m) else r = redis.call('ZRANK', tmp, m) end
+      if stop < 0 or r < stop then stop = r end
+    end
+    if stop < 0 then live = {} end
+    local ms
+    if desc then ms = redis.call('ZRANGE', tmp, 0, stop, 'REV') else ms = redis.call('ZRANGE', tmp, 0, stop) end
+    redis.call('DEL', tmp)
+    for _, m in ipairs(ms) do
+      if not failed[m] then
+        page[#page + 1] = id_of(m)
+        if #page >= want then break end
+      end
+    end
+    if #ms == 0 then break end
+    start = '(' .. ms[#ms]
+    if #page < want and #live > 0 and scanned >= bestn then
+      cands = members(best)
+      for _, cl in ipairs(clauses) do
+        if cl ~= best and #cands > 0 then cands = filter(cl, cands) end
+      end
+      break
+    end
+  end
+end
 if cands == nil then
-  if not walk then
+  if not walk and not merging then
     for _, m in ipairs(range(index, start, want)) do page[#page + 1] = id_of(m) end
   end
 elseif #cands > 0 then

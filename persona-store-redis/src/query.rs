@@ -16,7 +16,9 @@ use persona_core::query::{
 };
 use persona_core::{Namespace, Result};
 
-use crate::index::{created_by_country, facet_position, score, sort_suffix};
+use crate::index::{
+    created_by_country, created_by_country_age, facet_position, score, sort_suffix,
+};
 use crate::keys;
 
 enum Clause {
@@ -33,7 +35,13 @@ pub(crate) struct Plan {
     clauses: Option<Vec<Clause>>,
     /// The filter's only country, if it has exactly one.
     country: Option<String>,
+    /// The filter's age bounds, when it has both.
+    ages: Option<(i32, i32)>,
 }
+
+/// The widest age range whose per-(country, age) created indexes a page merges; wider ranges
+/// walk the country's created index (the merge's cost grows with the number of sets).
+const MERGE_AGES: i64 = 24;
 
 fn sets(prefix: &str, values: impl IntoIterator<Item = impl AsRef<str>>) -> Option<Clause> {
     let keys: Vec<String> = values
@@ -106,6 +114,7 @@ impl Plan {
                 return Plan {
                     clauses: None,
                     country: None,
+                    ages: None,
                 };
             }
             clauses.push(Clause::Score(
@@ -119,6 +128,7 @@ impl Plan {
         Plan {
             clauses: Some(clauses),
             country,
+            ages: f.age_min.zip(f.age_max),
         }
     }
 
@@ -203,6 +213,22 @@ impl Plan {
             (Some(country), SortKey::Created) => created_by_country(country).into_bytes(),
             _ => Vec::new(),
         });
+        // A page in created order on one country and a short age range can merge that
+        // country's per-age created indexes instead: every member it reads passes both, so a
+        // page reads about limit ÷ (share passing the other clauses) members. The `n:ca` clause
+        // is then implied by the merge and skipped.
+        match (&self.country, self.ages, query.sort) {
+            (Some(country), Some((low, high)), SortKey::Created)
+                if low <= high && i64::from(high) - i64::from(low) < MERGE_AGES =>
+            {
+                out.push(((high - low + 1) as usize).to_string().into_bytes());
+                out.extend(
+                    (low..=high).map(|age| created_by_country_age(country, age).into_bytes()),
+                );
+                out.push(format!("n:ca:{country}").into_bytes());
+            }
+            _ => out.push(b"0".to_vec()),
+        }
         Ok(Some(QueryArgs(out)))
     }
 }

@@ -228,6 +228,150 @@ async fn a_walk_on_a_wrong_estimate_falls_back_to_the_candidates() {
     store.clear_namespace().await.unwrap();
 }
 
+/// Sets an identity's country, age and openness.
+fn place(identity: &mut Identity, country: &str, age: i32, openness: f64) {
+    let demographics = identity.rich_attributes.demographics.as_mut().unwrap();
+    demographics.age = Some(age);
+    demographics.location.as_mut().unwrap().country = Some(country.into());
+    let psychographics = identity.rich_attributes.psychographics.as_mut().unwrap();
+    psychographics.personality.as_mut().unwrap().openness = openness;
+}
+
+/// Pages in created order on one country and a short age range merge that country's per-age
+/// created indexes: with other clauses (filtered while merging), without any, over one age,
+/// over ages with no identities, and with two tags that look independent but meet only on the
+/// last identities (the merge reads as many members as a tag holds, then falls back to the
+/// candidates) — every page and cursor equal to the reference's.
+#[tokio::test(flavor = "multi_thread")]
+async fn merged_age_indexes_page_like_the_reference() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    let mut generator = Generator::new(21, persona.id.clone());
+    let identities: Vec<Identity> = (0..1_500u32)
+        .map(|i| {
+            let mut identity = generator.identity();
+            let country = if i % 10 < 8 { "DE" } else { "FR" };
+            let openness = f64::from(i * 37 % 101) / 100.0;
+            place(&mut identity, country, 40 + (i % 7) as i32, openness);
+            // a few share a created time, so ids break ties across the merged indexes
+            identity.created_at = Some(Timestamp::from_unix_nanos(1_000 + i64::from(i / 3)));
+            identity.tags = match i {
+                1_490.. => vec!["left".into(), "right".into()],
+                _ if i % 2 == 0 => vec!["left".into()],
+                _ => vec!["right".into()],
+            };
+            identity
+        })
+        .collect();
+    for chunk in identities.chunks(500) {
+        store
+            .identities()
+            .put_many(&actor(), chunk.to_vec(), WriteMode::Create)
+            .await
+            .unwrap();
+    }
+    let records = all_identities(&store).await;
+    let queries = [
+        Query::new()
+            .country("de")
+            .age(41..=44)
+            .trait_range(Trait::Openness, 0.5..=1.0),
+        Query::new().country("DE").age(40..=46),
+        Query::new().country("de").age(42..=42),
+        Query::new().country("fr").age(30..=41),
+        Query::new()
+            .country("de")
+            .age(41..=45)
+            .all_tag("left")
+            .all_tag("right"),
+    ];
+    for query in queries {
+        for direction in [Direction::Asc, Direction::Desc] {
+            for limit in [3, 40] {
+                let query = query.clone().sort(SortKey::Created, direction).limit(limit);
+                assert_pages_match(&store, &records, query).await;
+            }
+        }
+    }
+    store.clear_namespace().await.unwrap();
+}
+
+/// An identity sits in the per-(country, age) created index of its current country and age
+/// only: an update that changes both moves it, a soft delete takes it out, a restore puts it
+/// back, a purge removes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn per_age_created_indexes_follow_every_write() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut raw = common::manager().await.unwrap();
+    let base = format!("{{{}:default}}:", store.prefix());
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    let mut identity = Generator::new(3, persona.id.clone()).identity();
+    place(&mut identity, "DE", 40, 0.9);
+    let id = identity.id.to_string();
+    let created = store.identities().create(&actor(), identity).await.unwrap();
+    let members = |key: &str| {
+        let key = format!("{base}{key}");
+        let mut raw = raw.clone();
+        async move {
+            let members: Vec<Vec<u8>> = raw.zrange(&key, 0, -1).await.unwrap();
+            members
+                .into_iter()
+                .map(|m| String::from_utf8(m[16..].to_vec()).unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(members("o:ca:40:de").await, std::slice::from_ref(&id));
+    let by_age = Query::new().country("DE").age(38..=42);
+    assert_eq!(
+        store.identities().query(&by_age).await.unwrap().items.len(),
+        1
+    );
+
+    let mut moved = created.clone();
+    place(&mut moved, "FR", 41, 0.9);
+    store.identities().update(&actor(), moved).await.unwrap();
+    assert!(members("o:ca:40:de").await.is_empty());
+    assert_eq!(members("o:ca:41:fr").await, std::slice::from_ref(&id));
+    assert!(
+        store
+            .identities()
+            .query(&by_age)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let moved_query = Query::new().country("fr").age(41..=41);
+    assert_eq!(
+        store.identities().query(&moved_query).await.unwrap().items[0]
+            .id
+            .as_str(),
+        id
+    );
+
+    store.identities().delete(&actor(), &id).await.unwrap();
+    assert!(members("o:ca:41:fr").await.is_empty());
+    store.identities().restore(&actor(), &id).await.unwrap();
+    assert_eq!(members("o:ca:41:fr").await, std::slice::from_ref(&id));
+    store.identities().purge(&actor(), &id).await.unwrap();
+    assert!(members("o:ca:41:fr").await.is_empty());
+    let left: Vec<String> = raw.keys(format!("{base}o:ca:*")).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    store.clear_namespace().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn time_filters_and_sorts_are_exact_to_the_nanosecond() {
     let Some(store) = common::store().await else {
@@ -312,6 +456,34 @@ async fn assert_indexes_consistent(store: &RedisStore, manager: &mut impl AsyncC
         for member in members {
             assert!(live.contains(&member), "{key} names {member}, not live");
         }
+    }
+    // the created indexes per country and per (country, age): sort members (16 hex digits, then
+    // the id) of live identities, each identity in the ones of its own country and age
+    let records = all_identities(store).await;
+    for (pattern, want) in [("o:c:*", "o:c:"), ("o:ca:*", "o:ca:")] {
+        let keys: Vec<String> = manager.keys(format!("{base}{pattern}")).await.unwrap();
+        let mut seen = 0;
+        for key in keys {
+            let members: Vec<Vec<u8>> = manager.zrange(&key, 0, -1).await.unwrap();
+            for member in members {
+                let id = String::from_utf8(member[16..].to_vec()).unwrap();
+                let identity = records.iter().find(|i| i.id.as_str() == id);
+                let fields = IndexFields::of(identity.expect("a live identity"));
+                let expected = match (want, &fields.country, fields.age) {
+                    ("o:c:", Some(country), _) => format!("{base}o:c:{country}"),
+                    ("o:ca:", Some(country), Some(age)) => format!("{base}o:ca:{age}:{country}"),
+                    _ => String::new(),
+                };
+                assert_eq!(key, expected, "{id}");
+                seen += 1;
+            }
+        }
+        let owners = records
+            .iter()
+            .map(IndexFields::of)
+            .filter(|f| f.country.is_some() && (want == "o:c:" || f.age.is_some()))
+            .count();
+        assert_eq!(seen, owners, "{pattern}");
     }
     let count: u64 = manager.zcard(format!("{base}ids:identity")).await.unwrap();
     assert_eq!(count, live.len() as u64);
