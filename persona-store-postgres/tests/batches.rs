@@ -311,11 +311,12 @@ async fn copy_conflict_with_a_concurrent_create_is_already_exists() {
     assert_eq!(kinds[1], vec![("u050".to_owned(), Version(1))]);
 }
 
-/// Bulk writes keep the planner's statistics current: after 10,000 identity writes the store has
-/// run `ANALYZE` on its identities table (so the planner sees how many rows a filter matches even
-/// where autovacuum is off or behind), and not before.
+/// Bulk writes keep the planner's statistics and the visibility map current: after 10,000
+/// identity writes the store has run `VACUUM (ANALYZE)` on its identities table (so the planner
+/// sees how many rows a filter matches, and index-only scans can skip the table, even where
+/// autovacuum is off or behind), and not before.
 #[tokio::test(flavor = "multi_thread")]
-async fn bulk_writes_analyze_the_identities_table() {
+async fn bulk_writes_vacuum_and_analyze_the_identities_table() {
     use persona_core::StoreExt;
     use persona_store_postgres::sqlx;
     let Some(store) = common::scratch().await else {
@@ -346,6 +347,20 @@ async fn bulk_writes_analyze_the_identities_table() {
             .await
             .unwrap();
         let tuples = reltuples().await;
+        let vacuums: i64 = sqlx::query_scalar(
+            "SELECT vacuum_count FROM pg_stat_user_tables \
+             WHERE schemaname = $1 AND relname = 'identities'",
+        )
+        .bind(store.inner().schema())
+        .fetch_one(store.inner().pool())
+        .await
+        .expect("vacuum_count");
+        assert_eq!(
+            vacuums,
+            i64::from(round == 3),
+            "after {} writes",
+            (round + 1) * 2_500
+        );
         if round < 3 {
             // never analyzed (-1), or left at what the COPY itself estimated
             assert!(
