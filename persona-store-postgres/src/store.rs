@@ -1,7 +1,7 @@
 //! [`PostgresStore`]: the handle, its options and the migrations.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -97,6 +97,8 @@ pub(crate) struct Inner {
     pub(crate) unvacuumed: AtomicU64,
     pub(crate) vacuumed: AtomicU64,
     pub(crate) analyzed: AtomicU64,
+    /// Set while a vacuum started by this store runs.
+    pub(crate) vacuuming: AtomicBool,
 }
 
 /// Identity writes after which a store runs `VACUUM (ANALYZE)` (see
@@ -182,15 +184,16 @@ impl PostgresStore {
                 unvacuumed: AtomicU64::new(0),
                 vacuumed: AtomicU64::new(0),
                 analyzed: AtomicU64::new(0),
+                vacuuming: AtomicBool::new(false),
             }),
             namespace,
         }
     }
 
     /// Counts `n` committed identity writes and, once they add up to at least
-    /// [`VACUUM_MIN_WRITES`] and a fifth of what had been written by the last run, runs `VACUUM`
-    /// on the identities table, with `ANALYZE` when the writes counted have at least doubled since
-    /// the last `ANALYZE` (the first run always analyzes).
+    /// [`VACUUM_MIN_WRITES`] and a fifth of what had been written by the last run, starts
+    /// `VACUUM` on the identities table in the background, with `ANALYZE` when the writes counted
+    /// have at least doubled since the last `ANALYZE` (the first run always analyzes).
     ///
     /// `VACUUM` sets the visibility map, without which an index-only scan (the selective
     /// demographic query's, on the covering country index) reads the table row of every index
@@ -201,7 +204,12 @@ impl PostgresStore {
     /// takes a tag matching a quarter of a million identities for a dozen rows, and a page that
     /// takes milliseconds takes a second. It reads a sample of 30,000 table pages whatever the
     /// table's size (seconds at a million identities on a busy machine), so it runs less often.
-    /// A failure only logs: the writes are committed.
+    ///
+    /// The run is a task on the current Tokio runtime, like an autovacuum worker: the write that
+    /// crossed the threshold returns without waiting, and its caller's next batch overlaps with
+    /// the server's vacuum. One run at a time per store; writes counted meanwhile wait for the
+    /// next. Outside a Tokio runtime it runs before returning. A failure only logs: the writes are
+    /// committed, and the next threshold tries again.
     pub(crate) async fn note_identity_writes(&self, n: u64) {
         let inner = &self.inner;
         let pending = inner.unvacuumed.fetch_add(n, Ordering::Relaxed) + n;
@@ -209,19 +217,36 @@ impl PostgresStore {
         if pending < VACUUM_MIN_WRITES.max(before / 5) {
             return;
         }
-        // One caller wins the pending count and vacuums; concurrent callers see it reset.
-        if inner
-            .unvacuumed
-            .compare_exchange(pending, 0, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-        {
+        // One caller at a time takes the pending count and vacuums; the others keep counting.
+        if inner.vacuuming.swap(true, Ordering::Acquire) {
             return;
         }
+        let pending = inner.unvacuumed.swap(0, Ordering::Relaxed);
         let total = inner.vacuumed.fetch_add(pending, Ordering::Relaxed) + pending;
         let analyze = analyze_due(total, inner.analyzed.load(Ordering::Relaxed));
         if analyze {
             inner.analyzed.store(total, Ordering::Relaxed);
         }
+        let run = Self::vacuum(Arc::clone(inner), analyze);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(run);
+            }
+            Err(_) => run.await,
+        }
+    }
+
+    async fn vacuum(inner: Arc<Inner>, analyze: bool) {
+        /// Clears the store's "vacuum running" flag however the run ends (also when its task is
+        /// dropped with the runtime).
+        struct Running(Arc<Inner>);
+        impl Drop for Running {
+            fn drop(&mut self) {
+                self.0.vacuuming.store(false, Ordering::Release);
+            }
+        }
+        let running = Running(inner);
+        let inner = &running.0;
         let statement = if analyze {
             inner.sql.vacuum_analyze.clone()
         } else {
