@@ -47,9 +47,12 @@ impl Bench {
             .expect("tokio runtime");
         let url = persona_testkit::services::postgres_url();
         let pool = rt.block_on(
+            // As the store's README advises for application pools: no ping on acquire (sqlx
+            // pings on release already). Both the SDK and the baselines use this pool.
             PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(false)
                 .connect(&url),
         );
         let pool = match pool {

@@ -9,14 +9,15 @@
 //!
 //! [`Matcher`]: persona_core::query::Matcher
 
+use futures::TryStreamExt;
 use persona_core::query::{
     self, Cursor, Direction, Facet, FacetCounts, Filter, IndexFields, Page, Position, Query,
     SortKey, SortValue,
 };
-use persona_core::{Identity, Kind, Result};
+use persona_core::{Identity, Result};
 use sqlx::{Postgres, QueryBuilder, Row};
 
-use crate::read::document;
+use crate::read::identity_document;
 use crate::sql::JsonbBytes;
 use crate::store::PostgresStore;
 use crate::terms;
@@ -31,8 +32,19 @@ const TRAIT_COLUMNS: [&str; 5] = [
 
 /// `SELECT <columns> FROM <schema>.identities WHERE ns = $1 AND NOT deleted` plus the filter.
 fn select(store: &PostgresStore, columns: &str, filter: &Filter) -> QueryBuilder<Postgres> {
-    let mut sql = QueryBuilder::new("SELECT ");
-    sql.push(columns)
+    select_after(store, "", columns, filter)
+}
+
+/// [`select`] after the SQL text `before` (which binds nothing).
+fn select_after(
+    store: &PostgresStore,
+    before: &str,
+    columns: &str,
+    filter: &Filter,
+) -> QueryBuilder<Postgres> {
+    let mut sql = QueryBuilder::new(before);
+    sql.push("SELECT ")
+        .push(columns)
         .push(" FROM ")
         .push(&store.inner.quoted)
         .push(".identities WHERE ns = ")
@@ -45,18 +57,17 @@ fn select(store: &PostgresStore, columns: &str, filter: &Filter) -> QueryBuilder
 fn push_filter(sql: &mut QueryBuilder<Postgres>, filter: &Filter) {
     // Cheap column comparisons first: Postgres evaluates filter conditions of equal estimated
     // cost in the order written, and the tsquery match (last) is the dearest.
-    // Age ranges compare `sort_age` (the age, or -1 without one), which the
-    // `(ns, sort_age, id)` index holds, so a narrow range can be answered from that index (alone
-    // or ANDed with the GIN bitmap) instead of walking the sort order; `age IS NOT NULL` keeps
-    // the rows without an age out, exactly as `age >= min AND age <= max` would.
+    // Age ranges compare `sort_age` (the age, or -1 without one), which the `(ns, sort_age, id)`
+    // index holds and the covering country index carries, so a narrow range can be answered
+    // from either index instead of reading table rows. Stored ages are never negative
+    // (validation), so `sort_age >= max(min, 0)` leaves out exactly the rows without an age, as
+    // `age >= min AND age <= max` would.
     if filter.age_min.is_some() || filter.age_max.is_some() {
-        if let Some(min) = filter.age_min {
-            sql.push(" AND sort_age >= ").push_bind(min);
-        }
+        sql.push(" AND sort_age >= ")
+            .push_bind(filter.age_min.unwrap_or(0).max(0));
         if let Some(max) = filter.age_max {
             sql.push(" AND sort_age <= ").push_bind(max);
         }
-        sql.push(" AND age IS NOT NULL");
     }
     for range in &filter.traits {
         let column = TRAIT_COLUMNS[query::trait_index(range.which)];
@@ -167,6 +178,23 @@ fn push_after(sql: &mut QueryBuilder<Postgres>, query: &Query, after: Position) 
     }
 }
 
+/// True when every column `query` reads to choose its rows is in the covering country index
+/// `(ns, country, created_at, id) INCLUDE (sort_age, Big Five)` (migration 0003), and its order
+/// is that index's: one country, no other exact-match or text filter, no update window, created
+/// order. Such a page selects its ids with an index-only scan and reads only their rows.
+fn covered(query: &Query) -> bool {
+    let filter = &query.filter;
+    query.sort == SortKey::Created
+        && filter.updated.is_unbounded()
+        && filter
+            .countries
+            .iter()
+            .filter_map(|c| query::fold(c))
+            .count()
+            == 1
+        && terms::filter_query(filter, false).is_none()
+}
+
 pub(crate) async fn query(store: &PostgresStore, query: &Query) -> Result<Page<Identity>> {
     query.check(&store.namespace)?;
     let after = query
@@ -174,15 +202,28 @@ pub(crate) async fn query(store: &PostgresStore, query: &Query) -> Result<Page<I
         .as_ref()
         .map(|cursor: &Cursor| cursor.decode(&store.namespace))
         .transpose()?;
-    let mut sql = select(store, "id, doc", &query.filter);
-    if let Some(after) = after {
-        push_after(&mut sql, query, after);
-    }
     let direction = match query.direction {
         Direction::Asc => " ASC",
         Direction::Desc => " DESC",
     };
     let fetch = i64::try_from(query.limit + 1).unwrap_or(i64::MAX);
+    let covered = covered(query);
+    // A covered page: the ids (and sort values) from the index alone, then their rows by
+    // primary key, in the page's order. Otherwise one select of the documents.
+    let mut sql = if covered {
+        // The namespace is the first value bound: `$1` in the join below.
+        select_after(
+            store,
+            "SELECT i.id, i.doc FROM (",
+            "id, created_at",
+            &query.filter,
+        )
+    } else {
+        select(store, "id, doc", &query.filter)
+    };
+    if let Some(after) = after {
+        push_after(&mut sql, query, after);
+    }
     sql.push(" ORDER BY ")
         .push(sort_column(query.sort))
         .push(direction)
@@ -190,22 +231,31 @@ pub(crate) async fn query(store: &PostgresStore, query: &Query) -> Result<Page<I
         .push(direction)
         .push(" LIMIT ")
         .push_bind(fetch);
-    let rows = sql
-        .build()
-        .persistent(false)
-        .fetch_all(&store.inner.pool)
-        .await
-        .map_err(|err| store.err(err))?;
-    let mut items = Vec::with_capacity(rows.len().min(query.limit));
-    for row in rows.iter().take(query.limit) {
-        let id: &str = row.try_get(0).map_err(|err| store.err(err))?;
-        let json: JsonbBytes<'_> = row.try_get(1).map_err(|err| store.err(err))?;
-        if let persona_core::AnyRecord::Identity(identity) = document(Kind::Identity, id, json.0)? {
-            items.push(*identity);
+    if covered {
+        sql.push(") AS p JOIN ")
+            .push(&store.inner.quoted)
+            .push(".identities AS i ON i.ns = $1 AND i.id = p.id ORDER BY p.created_at")
+            .push(direction)
+            .push(", p.id")
+            .push(direction);
+    }
+    let mut items = Vec::with_capacity(query.limit.min(1_000));
+    let mut more = false;
+    {
+        // Rows are parsed as they arrive, while the server still produces the next ones.
+        let mut rows = sql.build().persistent(false).fetch(&store.inner.pool);
+        while let Some(row) = rows.try_next().await.map_err(|err| store.err(err))? {
+            if items.len() == query.limit {
+                more = true;
+                continue;
+            }
+            let id: &str = row.try_get(0).map_err(|err| store.err(err))?;
+            let json: JsonbBytes<'_> = row.try_get(1).map_err(|err| store.err(err))?;
+            items.push(identity_document(id, json.0)?);
         }
     }
     let next = match items.last() {
-        Some(last) if rows.len() > query.limit => Some(query::next_cursor(
+        Some(last) if more => Some(query::next_cursor(
             query,
             &store.namespace,
             &IndexFields::of(last),

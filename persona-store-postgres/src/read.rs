@@ -3,8 +3,8 @@
 use persona_core::attributes::Timestamp;
 use persona_core::query::{self, ListRequest, Page};
 use persona_core::{
-    Action, Actor, AnyRecord, AuditEntry, AuditQuery, HistoryEntry, Kind, Result, Tombstone,
-    Version, VersionInfo,
+    Action, Actor, AnyRecord, AuditEntry, AuditQuery, HistoryEntry, Identity, Kind, Result,
+    Tombstone, Version, VersionInfo,
 };
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -15,7 +15,21 @@ use crate::store::PostgresStore;
 
 /// Parses a stored document of `kind`.
 pub(crate) fn document(kind: Kind, id: &str, json: &[u8]) -> Result<AnyRecord> {
-    AnyRecord::from_json(kind, json).map_err(|source| {
+    Ok(match kind {
+        Kind::Persona => AnyRecord::Persona(Box::new(parse(kind, id, json)?)),
+        Kind::Identity => AnyRecord::Identity(Box::new(parse(kind, id, json)?)),
+        Kind::Group => AnyRecord::Group(Box::new(parse(kind, id, json)?)),
+    })
+}
+
+/// Parses a stored identity document.
+pub(crate) fn identity_document(id: &str, json: &[u8]) -> Result<Identity> {
+    parse(Kind::Identity, id, json)
+}
+
+/// Parses a stored document ([`persona_core::record::parse_json`]).
+fn parse<T: serde::de::DeserializeOwned>(kind: Kind, id: &str, json: &[u8]) -> Result<T> {
+    persona_core::record::parse_json(json).map_err(|source| {
         PgError::Document {
             kind,
             id: id.to_owned(),

@@ -79,7 +79,8 @@ pub(crate) struct Statements {
     pub(crate) put_tombstone: SqlStr,
     pub(crate) persona_users: SqlStr,
     pub(crate) migrated: SqlStr,
-    pub(crate) analyze: SqlStr,
+    pub(crate) vacuum: SqlStr,
+    pub(crate) vacuum_analyze: SqlStr,
 }
 
 impl Statements {
@@ -111,7 +112,8 @@ impl Statements {
         let fixed = |template| render(template, schema, Kind::Persona);
         Statements {
             kinds: [kind(Kind::Persona), kind(Kind::Identity), kind(Kind::Group)],
-            analyze: fixed(ANALYZE_IDENTITIES),
+            vacuum: fixed(VACUUM_IDENTITIES),
+            vacuum_analyze: fixed(VACUUM_ANALYZE_IDENTITIES),
             lock_personas: fixed(LOCK_PERSONAS),
             insert_history: fixed(INSERT_HISTORY),
             append_audit: fixed(APPEND_AUDIT),
@@ -147,8 +149,11 @@ const EXISTS: &str = "SELECT id FROM {s}.{t} WHERE ns = $1 AND id = ANY($2)";
 const LOCK_PERSONAS: &str = "SELECT id, deleted FROM {s}.personas \
      WHERE ns = $1 AND id = ANY($2) ORDER BY id FOR SHARE";
 
+/// Statistics and the visibility map after bulk writes (see `PostgresStore::note_identity_writes`).
+const VACUUM_IDENTITIES: &str = "VACUUM {s}.identities";
+const VACUUM_ANALYZE_IDENTITIES: &str = "VACUUM (ANALYZE) {s}.identities";
+
 /// Versions written and replaced within one batch.
-const ANALYZE_IDENTITIES: &str = "ANALYZE {s}.identities";
 const INSERT_HISTORY: &str = "INSERT INTO {s}.history (ns, kind, id, version, action, actor, at, deleted, doc) \
      SELECT $1, u.kind, u.id, u.version, u.action, $2, u.at, u.deleted, u.doc::jsonb \
      FROM UNNEST($3::text[], $4::text[], $5::int8[], $6::text[], $7::int8[], $8::bool[], $9::text[]) \

@@ -1,7 +1,7 @@
 //! [`PostgresStore`]: the handle, its options and the migrations.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -91,15 +91,19 @@ pub(crate) struct Inner {
     pub(crate) schema: String,
     pub(crate) quoted: String,
     pub(crate) sql: Statements,
-    /// Identity writes through this store since its last `ANALYZE`, and the identity writes it had
-    /// counted by then (see [`PostgresStore::note_identity_writes`]).
-    pub(crate) unanalyzed: AtomicU64,
+    /// Identity writes through this store since its last `VACUUM`, the identity writes it had
+    /// counted by then, and those it had counted at its last `ANALYZE` (see
+    /// [`PostgresStore::note_identity_writes`]).
+    pub(crate) unvacuumed: AtomicU64,
+    pub(crate) vacuumed: AtomicU64,
     pub(crate) analyzed: AtomicU64,
+    /// Set while a vacuum started by this store runs.
+    pub(crate) vacuuming: AtomicBool,
 }
 
-/// Identity writes after which a store runs `ANALYZE` (see
+/// Identity writes after which a store runs `VACUUM (ANALYZE)` (see
 /// [`PostgresStore::note_identity_writes`]).
-pub(crate) const ANALYZE_MIN_WRITES: u64 = 10_000;
+pub(crate) const VACUUM_MIN_WRITES: u64 = 10_000;
 
 /// A persona store in PostgreSQL.
 ///
@@ -156,9 +160,14 @@ impl PostgresStore {
     /// As [`connect`](Self::connect); [`Error::Invalid`] for a bad schema name.
     pub async fn connect_with(url: &str, options: PostgresOptions) -> Result<Self> {
         check_schema(&options.schema)?;
+        // No ping before handing out a connection: sqlx already pings every connection when it
+        // returns to the pool, so the acquire ping was a second extra round trip per operation.
+        // A connection that died while idle fails its next statement as `Unavailable`
+        // (retryable) instead of being replaced silently.
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false)
             .connect(url)
             .await
             .map_err(|err| Error::from(PgError::Sql(err)))?;
@@ -177,45 +186,80 @@ impl PostgresStore {
                 sql: Statements::new(&quoted),
                 schema,
                 quoted,
-                unanalyzed: AtomicU64::new(0),
+                unvacuumed: AtomicU64::new(0),
+                vacuumed: AtomicU64::new(0),
                 analyzed: AtomicU64::new(0),
+                vacuuming: AtomicBool::new(false),
             }),
             namespace,
         }
     }
 
     /// Counts `n` committed identity writes and, once they add up to at least
-    /// [`ANALYZE_MIN_WRITES`] and a fifth of what had been written by the last `ANALYZE`, runs
-    /// `ANALYZE` on the identities table.
+    /// [`VACUUM_MIN_WRITES`] and a fifth of what had been written by the last run, starts
+    /// `VACUUM` on the identities table in the background, with `ANALYZE` when the writes counted
+    /// have at least doubled since the last `ANALYZE` (the first run always analyzes).
     ///
-    /// The query planner needs current statistics to choose between walking a sort index and
-    /// reading an index's matches: without them (a bulk load on a server whose autovacuum is off,
-    /// or has not caught up yet) it takes a tag matching a quarter of a million identities for a
-    /// dozen rows, and a page that takes milliseconds takes a second. PostgreSQL's own advice
-    /// after populating a table is to run `ANALYZE`; this does it as bulk writes go. It samples a
-    /// fixed number of rows (about 100-300 ms at a million identities here), and a failure only
-    /// logs: the writes are committed.
+    /// `VACUUM` sets the visibility map, without which an index-only scan (the selective
+    /// demographic query's, on the covering country index) reads the table row of every index
+    /// entry it walks; on freshly inserted rows it reads only the pages written since its last run
+    /// (it skips all-visible pages), plus one pass over the GIN index, and it brings the planner's
+    /// row and page counts up to date. `ANALYZE` keeps the column statistics current: without
+    /// them (a bulk load on a server whose autovacuum is off, or has not caught up yet) the planner
+    /// takes a tag matching a quarter of a million identities for a dozen rows, and a page that
+    /// takes milliseconds takes a second. It reads a sample of 30,000 table pages whatever the
+    /// table's size (seconds at a million identities on a busy machine), so it runs less often.
+    ///
+    /// The run is a task on the current Tokio runtime, like an autovacuum worker: the write that
+    /// crossed the threshold returns without waiting, and its caller's next batch overlaps with
+    /// the server's vacuum. One run at a time per store; writes counted meanwhile wait for the
+    /// next. Outside a Tokio runtime it runs before returning. A failure only logs: the writes are
+    /// committed, and the next threshold tries again.
     pub(crate) async fn note_identity_writes(&self, n: u64) {
         let inner = &self.inner;
-        let pending = inner.unanalyzed.fetch_add(n, Ordering::Relaxed) + n;
-        let before = inner.analyzed.load(Ordering::Relaxed);
-        if pending < ANALYZE_MIN_WRITES.max(before / 5) {
+        let pending = inner.unvacuumed.fetch_add(n, Ordering::Relaxed) + n;
+        let before = inner.vacuumed.load(Ordering::Relaxed);
+        if pending < VACUUM_MIN_WRITES.max(before / 5) {
             return;
         }
-        // One caller wins the pending count and analyzes; concurrent callers see it reset.
-        if inner
-            .unanalyzed
-            .compare_exchange(pending, 0, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-        {
+        // One caller at a time takes the pending count and vacuums; the others keep counting.
+        if inner.vacuuming.swap(true, Ordering::Acquire) {
             return;
         }
-        inner.analyzed.fetch_add(pending, Ordering::Relaxed);
-        if let Err(err) = sqlx::query(inner.sql.analyze.clone())
-            .execute(&inner.pool)
-            .await
-        {
-            tracing::warn!(schema = %inner.schema, error = %err, "ANALYZE after bulk writes failed");
+        let pending = inner.unvacuumed.swap(0, Ordering::Relaxed);
+        let total = inner.vacuumed.fetch_add(pending, Ordering::Relaxed) + pending;
+        let analyze = analyze_due(total, inner.analyzed.load(Ordering::Relaxed));
+        if analyze {
+            inner.analyzed.store(total, Ordering::Relaxed);
+        }
+        let run = Self::vacuum(Arc::clone(inner), analyze);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(run);
+            }
+            Err(_) => run.await,
+        }
+    }
+
+    async fn vacuum(inner: Arc<Inner>, analyze: bool) {
+        /// Clears the store's "vacuum running" flag however the run ends (also when its task is
+        /// dropped with the runtime).
+        struct Running(Arc<Inner>);
+        impl Drop for Running {
+            fn drop(&mut self) {
+                self.0.vacuuming.store(false, Ordering::Release);
+            }
+        }
+        let running = Running(inner);
+        let inner = &running.0;
+        let statement = if analyze {
+            inner.sql.vacuum_analyze.clone()
+        } else {
+            inner.sql.vacuum.clone()
+        };
+        // VACUUM cannot run inside a transaction block: send it as a simple query.
+        if let Err(err) = sqlx::raw_sql(statement).execute(&inner.pool).await {
+            tracing::warn!(schema = %inner.schema, error = %err, analyze, "VACUUM after bulk writes failed");
         }
     }
 
@@ -296,6 +340,12 @@ impl PostgresStore {
     pub(crate) fn err(&self, err: sqlx::Error) -> Error {
         error::sql(&self.inner.schema, err)
     }
+}
+
+/// Whether a vacuum after `total` identity writes also analyzes, the last `ANALYZE` having been
+/// at `analyzed` writes: at the first run, then each time the writes have doubled.
+fn analyze_due(total: u64, analyzed: u64) -> bool {
+    analyzed == 0 || total >= analyzed.saturating_mul(2)
 }
 
 fn check_schema(schema: &str) -> Result<()> {
@@ -391,5 +441,33 @@ impl Store for PostgresStore {
 
     async fn facets(&self, filter: &Filter, facets: &[Facet]) -> Result<FacetCounts> {
         crate::query::facets(self, filter, facets).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::analyze_due;
+
+    #[test]
+    fn analyze_runs_first_then_each_time_the_writes_double() {
+        // The vacuums of a bulk load: 10,000 writes, then each fifth more.
+        let mut total = 0u64;
+        let mut analyzed = 0u64;
+        let mut analyses = Vec::new();
+        let mut vacuums = 0;
+        while total < 1_000_000 {
+            total += super::VACUUM_MIN_WRITES.max(total / 5);
+            vacuums += 1;
+            if analyze_due(total, analyzed) {
+                analyzed = total;
+                analyses.push(total);
+            }
+        }
+        assert_eq!(analyses[..3], [10_000, 20_000, 40_000]);
+        assert!(analyses.windows(2).all(|w| w[1] >= 2 * w[0]));
+        assert!(
+            analyses.len() < vacuums / 2,
+            "{analyses:?} of {vacuums} vacuums"
+        );
     }
 }
