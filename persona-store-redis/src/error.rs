@@ -24,6 +24,89 @@ pub(crate) enum RedisError {
     /// A write kept meeting concurrent writers.
     #[error("gave up after {0} attempts against concurrent writers")]
     Contention(usize),
+    /// The write script was sent and no reply came (timeout, connection lost): it may or may
+    /// not have run.
+    #[error(
+        "no reply to a write that was sent: it may have been applied (read the records before repeating it)"
+    )]
+    OutcomeUnknown(#[source] redis::RedisError),
+}
+
+/// Why a namespace's indexes cannot answer: the [`source`](std::error::Error::source) of the
+/// [`Error::Backend`] (not retryable) that queries, counts, facets, lists and writes return until
+/// [`RedisStore::reindex`](crate::RedisStore::reindex) has rebuilt the namespace's indexes.
+///
+/// ```
+/// # use persona_store_redis::LayoutError;
+/// fn needs_reindex(error: &persona_core::Error) -> bool {
+///     matches!(error, persona_core::Error::Backend { source, .. } if source.is::<LayoutError>())
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayoutError {
+    /// The namespace's records were indexed under an older layout (`None`: before layouts were
+    /// versioned), which lacks indexes this build reads.
+    #[error("the namespace's indexes were written under {} and this build reads layout {expected}: run RedisStore::reindex", layout_name(*.found))]
+    Outdated {
+        /// The layout found.
+        found: Option<u32>,
+        /// This build's layout.
+        expected: u32,
+    },
+    /// A rebuild of the namespace's indexes is under way, or was interrupted (running
+    /// [`reindex`](crate::RedisStore::reindex) again finishes it).
+    #[error(
+        "the namespace's indexes are being rebuilt (or a rebuild was interrupted): run RedisStore::reindex to finish it"
+    )]
+    Rebuilding,
+    /// The namespace was written under a newer layout than this build knows.
+    #[error(
+        "the namespace's indexes were written under layout {found}, newer than this build's layout {expected}"
+    )]
+    Newer {
+        /// The layout found.
+        found: u32,
+        /// This build's layout.
+        expected: u32,
+    },
+    /// The layout key holds a value no build writes.
+    #[error("the namespace's layout key holds an unknown value")]
+    Unknown,
+}
+
+fn layout_name(found: Option<u32>) -> String {
+    match found {
+        Some(version) => format!("layout {version}"),
+        None => "no layout version".to_owned(),
+    }
+}
+
+/// The error code the scripts reply with when the namespace's layout is not this build's.
+pub(crate) const LAYOUT_CODE: &str = "PERSONA_LAYOUT";
+
+impl LayoutError {
+    /// Reads the layout key's value as a script reports it (`none` when absent).
+    pub(crate) fn from_state(state: &str) -> LayoutError {
+        let expected = crate::keys::LAYOUT_VERSION;
+        if state == "none" {
+            return LayoutError::Outdated {
+                found: None,
+                expected,
+            };
+        }
+        if state.starts_with("clear:") || state.starts_with("fill:") {
+            return LayoutError::Rebuilding;
+        }
+        match state.parse::<u32>() {
+            Ok(found) if found > expected => LayoutError::Newer { found, expected },
+            Ok(found) if found < expected => LayoutError::Outdated {
+                found: Some(found),
+                expected,
+            },
+            _ => LayoutError::Unknown,
+        }
+    }
 }
 
 fn retryable(err: &redis::RedisError) -> bool {
@@ -41,6 +124,11 @@ fn retryable(err: &redis::RedisError) -> bool {
         || !matches!(err.retry_method(), RetryMethod::NoRetry)
 }
 
+/// True when a request may have reached the server although no reply came.
+pub(crate) fn reply_lost(err: &redis::RedisError) -> bool {
+    err.is_timeout() || err.is_connection_dropped()
+}
+
 fn unavailable(err: &redis::RedisError) -> bool {
     err.is_io_error()
         || err.is_connection_refusal()
@@ -52,6 +140,10 @@ fn unavailable(err: &redis::RedisError) -> bool {
 impl From<RedisError> for Error {
     fn from(err: RedisError) -> Self {
         match err {
+            RedisError::Driver(driver) if driver.code() == Some(LAYOUT_CODE) => {
+                let state = driver.detail().unwrap_or("").trim();
+                Error::backend(BACKEND, false, LayoutError::from_state(state))
+            }
             RedisError::Driver(driver) if unavailable(&driver) => Error::Unavailable {
                 backend: BACKEND,
                 source: Box::new(driver),
@@ -69,7 +161,20 @@ impl From<RedisError> for Error {
                 Error::corrupt(BACKEND, "unexpected reply", Some(Box::new(err)))
             }
             err @ RedisError::Contention(_) => Error::backend(BACKEND, true, err),
+            // Retryable: repeating a create or a versioned update that did apply fails with
+            // `AlreadyExists` / `VersionConflict`, which tells the caller it had.
+            err @ RedisError::OutcomeUnknown(_) => Error::backend(BACKEND, true, err),
         }
+    }
+}
+
+/// Maps a driver error of a write script that was sent: a lost reply is
+/// [`RedisError::OutcomeUnknown`], never `Unavailable`.
+pub(crate) fn write_failed(err: redis::RedisError) -> Error {
+    if reply_lost(&err) {
+        RedisError::OutcomeUnknown(err).into()
+    } else {
+        db(err)
     }
 }
 
