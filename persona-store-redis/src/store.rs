@@ -302,13 +302,15 @@ impl RedisStore {
                 .arg("d")
                 .arg("z")
                 .arg("s")
-                .arg("b");
+                .arg("b")
+                .arg("v");
         }
         type Row = (
             Option<Vec<u8>>,
             Option<Vec<u8>>,
             Option<String>,
             Option<String>,
+            Option<Vec<u8>>,
         );
         let rows: Vec<Row> = if targets.is_empty() {
             Vec::new()
@@ -327,19 +329,21 @@ impl RedisStore {
             .arg(next);
         let mut records = Vec::new();
         let mut commands = Commands::default();
-        for ((kind, _, kindid), (live, deleted, seq, built)) in targets.iter().zip(rows) {
+        for ((kind, _, kindid), (live, deleted, seq, built, info)) in targets.iter().zip(rows) {
             if built.as_deref() == Some(token) {
                 continue;
             }
-            let (doc, deleted) = match (live, deleted) {
-                (Some(doc), _) => (doc, false),
-                (None, Some(doc)) => (doc, true),
+            let (doc, deleted) = match (live, deleted, info) {
+                (Some(doc), _, Some(_)) => (doc, false),
+                (None, Some(doc), Some(_)) => (doc, true),
                 // gone since the scan
-                (None, None) if seq.is_none() && built.is_none() => continue,
-                (None, None) => {
+                (None, None, None) if seq.is_none() && built.is_none() => continue,
+                // the records of the first builds had a soft-delete flag and no `v`: whether one
+                // is live cannot be read the way this build reads it
+                _ => {
                     return Err(Error::corrupt(
                         BACKEND,
-                        "a record hash holds no document in `d` or `z` (written by a build whose records this one cannot read)",
+                        "a record hash lacks its document (`d` or `z`) or its version info (`v`): written by a build whose records this one cannot read",
                         None,
                     ));
                 }

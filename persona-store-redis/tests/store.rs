@@ -1158,3 +1158,69 @@ async fn a_lost_reply_to_a_write_is_an_unknown_outcome() {
     accept.abort();
     direct.clear_namespace().await.unwrap();
 }
+
+/// A record hash of the first builds (soft-delete flag, no `v`) is reported, not guessed at.
+#[tokio::test(flavor = "multi_thread")]
+async fn reindex_reports_records_it_cannot_read() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut raw = common::manager().await.unwrap();
+    let base = format!("{{{}:default}}:", store.prefix());
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    let key = format!("{base}r:persona:{}", persona.id);
+    let _: () = raw.hdel(&key, "v").await.unwrap();
+    let _: () = raw.hset(&key, "x", "0").await.unwrap();
+    let _: () = raw.del(format!("{base}layout")).await.unwrap();
+    let error = store.reindex().await.unwrap_err();
+    assert!(
+        matches!(error, persona_core::Error::Corrupt { .. }),
+        "{error:?}"
+    );
+    let error = store.query(&Query::new()).await.unwrap_err();
+    assert_eq!(layout_error(&error), Some(&LayoutError::Rebuilding));
+    store.clear_namespace().await.unwrap();
+}
+
+/// The layout check and the rebuild under Redis Cluster (`TEST_REDIS_CLUSTER_URL`, e.g. a
+/// one-node cluster owning every slot: scripts may then only touch keys of the slot of their
+/// declared key, so this checks that every key they reach carries the namespace's hash tag).
+#[cfg(feature = "cluster")]
+#[tokio::test(flavor = "multi_thread")]
+async fn reindex_works_under_cluster() {
+    let Ok(url) = std::env::var("TEST_REDIS_CLUSTER_URL") else {
+        println!("skipping: TEST_REDIS_CLUSTER_URL is not set");
+        return;
+    };
+    let prefix = format!("test-{}", persona_testkit::services::unique_suffix());
+    let store = RedisStore::connect_cluster(&[url.as_str()])
+        .await
+        .unwrap()
+        .with_prefix(&prefix)
+        .unwrap();
+    let client = persona_store_redis::redis::Client::open(url.as_str()).unwrap();
+    let mut raw = persona_store_redis::redis::aio::ConnectionManager::new(client)
+        .await
+        .unwrap();
+    let base = format!("{{{prefix}:default}}:");
+    seed_identities(&store, 33, 700).await;
+    let mut old: Vec<String> = raw.keys(format!("{base}o:ca:*")).await.unwrap();
+    old.push(format!("{base}layout"));
+    let _: () = raw.del(&old).await.unwrap();
+    let error = store
+        .query(&Query::new().country("de").age(41..=44))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(layout_error(&error), Some(LayoutError::Outdated { .. })),
+        "{error:?}"
+    );
+    assert!(store.reindex().await.unwrap() > 700);
+    assert_indexes_consistent(&store, &mut raw).await;
+    assert_answers_match(&store).await;
+    store.clear_namespace().await.unwrap();
+}
