@@ -126,7 +126,8 @@ fn retryable(err: &redis::RedisError) -> bool {
 
 /// True when a request may have reached the server although no reply came.
 pub(crate) fn reply_lost(err: &redis::RedisError) -> bool {
-    err.is_timeout() || err.is_connection_dropped()
+    // the driver counts a refused connection as "dropped" too: that one never sent anything
+    err.is_timeout() || (err.is_connection_dropped() && !err.is_connection_refusal())
 }
 
 fn unavailable(err: &redis::RedisError) -> bool {
@@ -189,4 +190,75 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, Error> {
     serde_json::from_slice(bytes).map_err(|source| RedisError::Decode { what, source }.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::LAYOUT_VERSION;
+
+    #[test]
+    fn layout_states_read_as_their_errors() {
+        assert_eq!(
+            LayoutError::from_state("none"),
+            LayoutError::Outdated {
+                found: None,
+                expected: LAYOUT_VERSION
+            }
+        );
+        assert_eq!(
+            LayoutError::from_state("0"),
+            LayoutError::Outdated {
+                found: Some(0),
+                expected: LAYOUT_VERSION
+            }
+        );
+        assert_eq!(
+            LayoutError::from_state(&(LAYOUT_VERSION + 1).to_string()),
+            LayoutError::Newer {
+                found: LAYOUT_VERSION + 1,
+                expected: LAYOUT_VERSION
+            }
+        );
+        assert_eq!(
+            LayoutError::from_state("fill:00ff:1234"),
+            LayoutError::Rebuilding
+        );
+        assert_eq!(
+            LayoutError::from_state("clear:ab:0"),
+            LayoutError::Rebuilding
+        );
+        assert_eq!(LayoutError::from_state("what"), LayoutError::Unknown);
+        let message = LayoutError::from_state("none").to_string();
+        assert!(message.contains("no layout version") && message.contains("reindex"));
+    }
+
+    #[test]
+    fn a_lost_reply_says_the_write_may_have_applied() {
+        let timeout = redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "timed out",
+        ));
+        let error = write_failed(timeout);
+        assert!(error.is_retryable());
+        assert!(!matches!(error, Error::Unavailable { .. }));
+        let Error::Backend { source, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert!(source.to_string().contains("may have been applied"));
+        let refused = redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "refused",
+        ));
+        assert!(matches!(write_failed(refused), Error::Unavailable { .. }));
+        let reset = redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "reset",
+        ));
+        assert!(write_failed(reset).to_string().contains("redis"));
+        assert!(reply_lost(&redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "reset",
+        ))));
+    }
 }
