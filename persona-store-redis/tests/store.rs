@@ -1112,7 +1112,7 @@ async fn a_lost_reply_to_a_write_is_an_unknown_outcome() {
     let client = persona_store_redis::redis::Client::open(format!("redis://{proxy}/")).unwrap();
     let config = persona_store_redis::redis::aio::ConnectionManagerConfig::new()
         .set_number_of_retries(1)
-        .set_response_timeout(Some(std::time::Duration::from_millis(300)));
+        .set_response_timeout(Some(std::time::Duration::from_secs(1)));
     let manager =
         persona_store_redis::redis::aio::ConnectionManager::new_with_config(client, config)
             .await
