@@ -79,6 +79,24 @@ pub(crate) const SEQ: &str = "seq";
 /// there is one (purge cuts the label off).
 pub(crate) const AUDIT: &str = "a";
 
+/// The namespace's index layout: [`LAYOUT_VERSION`] once its indexes are current, or the state of
+/// a rebuild under way (`clear:<token>:<cursor>`, `fill:<token>:<cursor>`). Written by the first
+/// write into an empty namespace; a namespace with records and no such key was written before
+/// layouts were versioned.
+pub(crate) const LAYOUT: &str = "layout";
+
+/// The version of the index layout this build reads and writes. Bump it whenever an index is
+/// added or changes meaning: namespaces written under an older one are refused by queries and
+/// writes until `RedisStore::reindex` has rebuilt their indexes.
+pub(crate) const LAYOUT_VERSION: u32 = 1;
+
+/// The suffixes of the index keys a rebuild deletes before rebuilding them from the records
+/// (`v:` held per-record sort members and facet values in an earlier, unversioned layout; `tmp:`
+/// the query scripts' scratch key). Records, history, audit, tombstones and the counters are
+/// kept.
+pub(crate) const INDEX_PREFIXES: [&str; 8] =
+    ["i:", "n:", "o:", "fc:", "ids:", "refs:", "tmp:", "v:"];
+
 /// The cache hash of one record.
 pub(crate) fn cached(kind: Kind, id: &str) -> String {
     format!("c:{}:{id}", kind.as_str())

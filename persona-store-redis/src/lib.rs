@@ -10,7 +10,8 @@ mod query;
 mod store;
 
 pub use cache::CachedStore;
-pub use store::RedisStore;
+pub use error::LayoutError;
+pub use store::{RedisStore, ReindexStep};
 
 /// The Redis driver this crate is built on, re-exported so applications use the same version.
 pub use redis;

@@ -6,6 +6,34 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
+use crate::keys;
+
+/// A script's source: the layout this build reads and the layout check, then `body`.
+fn source(body: &str) -> String {
+    let prefixes: Vec<String> = keys::INDEX_PREFIXES
+        .iter()
+        .map(|p| format!("'{p}'"))
+        .collect();
+    format!(
+        "local LAYOUT = '{}'\nlocal LAYOUT_KEY = '{}'\nlocal INDEX_PREFIXES = {{{}}}\n{LAYOUT_CHECK}\n{body}",
+        keys::LAYOUT_VERSION,
+        keys::LAYOUT,
+        prefixes.join(", ")
+    )
+}
+
+/// The layout check every script that reads or writes indexes runs first (inside the script, so
+/// atomic with what it guards): the namespace's layout must be this build's, or absent in a
+/// namespace never written (no audit counter, so nothing stored).
+const LAYOUT_CHECK: &str = r#"
+local function layout_error(p)
+  local layout = redis.call('GET', p .. LAYOUT_KEY)
+  if layout == LAYOUT then return nil end
+  if not layout and redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+  return redis.error_reply('PERSONA_LAYOUT ' .. (layout or 'none'))
+end
+"#;
+
 /// Applies a planned batch: checks first (nothing is written when one fails), then the audit
 /// entries (seqs from one `INCRBY`), history, record hashes, and the grouped index commands.
 ///
@@ -31,7 +59,7 @@ use redis::Script;
 ///
 /// Replies `{"ok", first seq - 1}`.
 pub(crate) static WRITE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&source(
         r#"
 local p = ARGV[1]
 local STEP = 4000
@@ -59,6 +87,11 @@ for k = 1, ncmd do
   j = j + 3
 end
 if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed write') end
+
+-- the namespace's layout: this build's, or none yet (written below) in a namespace never written
+local layout_err = layout_error(p)
+if layout_err then return layout_err end
+local fresh = not redis.call('GET', p .. LAYOUT_KEY)
 
 -- checks (records that must not exist: one EXISTS per chunk of keys)
 local absent = {}
@@ -112,6 +145,8 @@ for _, move in ipairs(moves) do
   redis.call('HSET', p .. 'h:' .. ARGV[at], ARGV[at + 3], entry(ARGV[at], cur[1], cur[2] or cur[3]))
   redis.call('DEL', p .. 'r:' .. ARGV[at])
 end
+
+if fresh then redis.call('SET', p .. LAYOUT_KEY, LAYOUT) end
 
 -- audit entries, per-record audit lists, superseded versions of this batch
 local base = 0
@@ -172,15 +207,17 @@ for k = 1, ncmd do
 end
 return {'ok', tostring(base)}
 "#,
-    )
+    ))
 });
 
 /// One page of a kind's live records in id order: `ARGV[2]` kind, `ARGV[3]` start bound
 /// (`-` or `(id`), `ARGV[4]` count. Replies the documents, in order.
 pub(crate) static LIST: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&source(
         r#"
 local p = ARGV[1]
+local layout_err = layout_error(p)
+if layout_err then return layout_err end
 local ids = redis.call('ZRANGE', p .. 'ids:' .. ARGV[2], ARGV[3], '+', 'BYLEX', 'LIMIT', 0, tonumber(ARGV[4]))
 local out = {}
 for k, id in ipairs(ids) do
@@ -188,7 +225,7 @@ for k, id in ipairs(ids) do
 end
 return out
 "#,
-    )
+    ))
 });
 
 /// Identity queries: `count`, `facets` and `page` over the candidates selected by a list of
@@ -214,9 +251,11 @@ return out
 /// are the page's next matches, and the merge goes on from there — about limit ÷ (share passing
 /// the other clauses) members read per page, with the same fallback to the candidate read.
 pub(crate) static QUERY: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&source(
         r#"
 local p = ARGV[1]
+local layout_err = layout_error(p)
+if layout_err then return layout_err end
 local mode = ARGV[2]
 local i = 3
 local function nxt() local v = ARGV[i]; i = i + 1; return v end
@@ -610,5 +649,132 @@ local docs = {}
 for k, id in ipairs(page) do docs[k] = redis.call('HGET', p .. 'r:identity:' .. id, 'd') end
 return docs
 "#,
-    )
+    ))
+});
+
+/// Rebuilds a namespace's indexes from its record hashes, one atomic step per call (see
+/// `RedisStore::reindex_step`). The layout key holds the rebuild's state: `clear:<token>:<cursor>`
+/// while the index keys are deleted, `fill:<token>:<cursor>` while records are indexed again, each
+/// step moving the `SCAN` cursor in the same script as its work, so an interrupted rebuild resumes
+/// where it stopped. A record indexed by this rebuild has its `b` field set to the token, so a
+/// record `SCAN` returns twice is counted once.
+///
+/// `ARGV[2]` mode:
+/// - `step token all-pattern record-pattern count`: starts a rebuild (with `token`) unless one is
+///   under way; in the clear phase deletes the index keys among the next `SCAN` batch and replies
+///   `{"clear", deleted}`; in the fill phase replies `{"fill", token, cursor, next cursor, record
+///   key suffix…}` (the records to index next) without writing; `{"current"}` when done.
+/// - `fill token cursor next n (kindid, expected seq, o, f)… ncmd (name, suffix, args)…`: checks
+///   that the state is still `fill:<token>:<cursor>` (else `{"moved"}`), that every record's `s`
+///   is the expected one and that none carries the token yet (else `{"stale"}`), then sets the
+///   records' `b` (and `o`/`f` for a live identity, removing them otherwise), runs the index
+///   commands (`SADD`, `ZADD`, `COUNT` as in the write script) and moves the cursor (or, after the
+///   last batch, writes the layout version).
+pub(crate) static REINDEX: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&source(
+        r#"
+local p = ARGV[1]
+local mode = ARGV[2]
+local key = p .. LAYOUT_KEY
+local state = redis.call('GET', key)
+local function fail() return redis.error_reply('PERSONA_LAYOUT ' .. (state or 'none')) end
+local STEP = 4000
+
+if mode == 'step' then
+  if state == LAYOUT then return {'current'} end
+  local phase, token, cursor = nil, nil, nil
+  if not state then
+    if redis.call('EXISTS', KEYS[1]) == 0 then
+      redis.call('SET', key, LAYOUT)
+      return {'current'}
+    end
+  else
+    phase, token, cursor = string.match(state, '^(%a+):(%x+):(%d+)$')
+    if not phase then
+      -- an older layout is rebuilt; a newer one, or anything else, is not this build's to touch
+      if not string.match(state, '^%d+$') or tonumber(state) > tonumber(LAYOUT) then return fail() end
+    end
+  end
+  if not phase then
+    phase, token, cursor = 'clear', ARGV[3], '0'
+    redis.call('SET', key, 'clear:' .. token .. ':0')
+  end
+  if phase == 'clear' then
+    local r = redis.call('SCAN', cursor, 'MATCH', ARGV[4], 'COUNT', ARGV[6])
+    local n = 0
+    for _, k in ipairs(r[2]) do
+      local suffix = string.sub(k, #p + 1)
+      for _, prefix in ipairs(INDEX_PREFIXES) do
+        if string.sub(suffix, 1, #prefix) == prefix then
+          redis.call('UNLINK', k)
+          n = n + 1
+          break
+        end
+      end
+    end
+    if r[1] == '0' then
+      redis.call('SET', key, 'fill:' .. token .. ':0')
+    else
+      redis.call('SET', key, 'clear:' .. token .. ':' .. r[1])
+    end
+    return {'clear', tostring(n)}
+  elseif phase == 'fill' then
+    local r = redis.call('SCAN', cursor, 'MATCH', ARGV[5], 'COUNT', ARGV[6])
+    local out = {'fill', token, cursor, r[1]}
+    for _, k in ipairs(r[2]) do out[#out + 1] = string.sub(k, #p + 1) end
+    return out
+  end
+  return fail()
+end
+
+if mode ~= 'fill' then return redis.error_reply('persona: unexpected reindex mode') end
+local token, cursor, nextc = ARGV[3], ARGV[4], ARGV[5]
+if state ~= 'fill:' .. token .. ':' .. cursor then return {'moved'} end
+local nrec = tonumber(ARGV[6])
+local R = 7
+local j = R + 4 * nrec
+local ncmd = tonumber(ARGV[j]); j = j + 1
+local allowed = {SADD=1, ZADD=1, COUNT=1}
+local cmds = {}
+for k = 1, ncmd do
+  if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
+  local ok, args = pcall(cmsgpack.unpack, ARGV[j + 2])
+  if not ok or type(args) ~= 'table' then return redis.error_reply('persona: malformed reindex') end
+  cmds[k] = {ARGV[j], p .. ARGV[j + 1], args}
+  j = j + 3
+end
+if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed reindex') end
+for r = 0, nrec - 1 do
+  local at = R + 4 * r
+  local cur = redis.call('HMGET', p .. 'r:' .. ARGV[at], 's', 'b')
+  if (cur[1] or '') ~= ARGV[at + 1] or cur[2] == token then return {'stale'} end
+end
+for r = 0, nrec - 1 do
+  local at = R + 4 * r
+  local rk = p .. 'r:' .. ARGV[at]
+  if ARGV[at + 2] ~= '' then
+    redis.call('HSET', rk, 'b', token, 'o', ARGV[at + 2], 'f', ARGV[at + 3])
+  else
+    redis.call('HSET', rk, 'b', token)
+    redis.call('HDEL', rk, 'o', 'f')
+  end
+end
+for k = 1, ncmd do
+  local cmd, ckey, args = cmds[k][1], cmds[k][2], cmds[k][3]
+  if cmd == 'COUNT' then
+    for s = 1, #args, 2 do redis.call('HINCRBY', ckey, args[s], args[s + 1]) end
+  else
+    for s = 1, #args, STEP do
+      redis.call(cmd, ckey, unpack(args, s, math.min(s + STEP - 1, #args)))
+    end
+  end
+end
+if nextc == '0' then
+  redis.call('SET', key, LAYOUT)
+else
+  redis.call('SET', key, 'fill:' .. token .. ':' .. nextc)
+end
+return {'ok'}
+"#,
+    ))
 });

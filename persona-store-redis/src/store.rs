@@ -21,7 +21,7 @@ use redis::{Cmd, Value};
 use serde::Serialize;
 
 use crate::conn::Conn;
-use crate::error::{BACKEND, RedisError, db, decode};
+use crate::error::{BACKEND, RedisError, db, decode, write_failed};
 use crate::index::{self, Commands};
 use crate::keys;
 use crate::lua;
@@ -31,6 +31,23 @@ use crate::query::{Plan, QueryArgs};
 const MAX_ATTEMPTS: usize = 64;
 /// Audit entries read per round trip when scanning the log.
 const AUDIT_CHUNK: u64 = 512;
+/// The `SCAN` count of one reindex step (keys of the whole database looked at, of which the
+/// namespace's index keys are deleted, or its records indexed).
+const REINDEX_SCAN: u64 = 1000;
+
+/// What one [`RedisStore::reindex_step`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReindexStep {
+    /// The namespace's indexes are current (or it holds nothing): there is nothing left to do.
+    Done,
+    /// A step ran and more remain. `records`: how many records it indexed (0 while the old index
+    /// keys are being deleted, or when a step had to be redone).
+    Progress {
+        /// Records indexed by this step.
+        records: u64,
+    },
+}
 
 /// Redis as the primary store of personas, identities and groups, with history, audit,
 /// secondary indexes and atomic batches.
@@ -180,6 +197,194 @@ impl RedisStore {
         clear_keys(&self.conn, &self.base).await
     }
 
+    /// The version of the index layout this build reads and writes (see the crate
+    /// documentation, "Layout version").
+    pub const LAYOUT: u32 = keys::LAYOUT_VERSION;
+
+    /// Rebuilds this namespace's secondary indexes from its record hashes if they were written
+    /// under an older layout than [`LAYOUT`](Self::LAYOUT) (or before layouts were versioned),
+    /// and finishes a rebuild that was interrupted; returns how many records this call indexed.
+    /// Cheap (one script) when the indexes are current: call it at startup, like a migration.
+    ///
+    /// Until it has finished, queries, counts, facets, lists and writes in the namespace fail
+    /// with a [`LayoutError`](crate::LayoutError) instead of answering from incomplete indexes;
+    /// `get`, history, audit and tombstones read records directly and keep working. It repeats
+    /// [`reindex_step`](Self::reindex_step): every step is one atomic script, so a crash or a
+    /// lost connection at any point leaves the indexes consistent with the records indexed so
+    /// far, and calling it again (from any process) carries on from there. Processes of an
+    /// earlier build must not write to the namespace meanwhile: they do not know the layout.
+    ///
+    /// # Errors
+    /// [`LayoutError::Newer`](crate::LayoutError::Newer) for a namespace written by a newer
+    /// build; [`Error::Corrupt`] for a record hash without a readable document; backend errors.
+    pub async fn reindex(&self) -> Result<u64> {
+        let mut indexed = 0;
+        loop {
+            match self.reindex_step().await? {
+                ReindexStep::Done => return Ok(indexed),
+                ReindexStep::Progress { records } => indexed += records,
+            }
+        }
+    }
+
+    /// One step of [`reindex`](Self::reindex): starts a rebuild if the layout is outdated, then
+    /// either deletes the index keys among the next `SCAN` batch of the database's keys or
+    /// indexes the records among it, in one atomic script that also records how far the rebuild
+    /// has come. For spreading a rebuild out or reporting its progress.
+    ///
+    /// # Errors
+    /// As [`reindex`](Self::reindex).
+    pub async fn reindex_step(&self) -> Result<ReindexStep> {
+        let token = format!("{:016x}", rand::random::<u64>());
+        let escaped = glob_escape(&self.base);
+        let mut invocation = lua::REINDEX.key(self.key(keys::SEQ));
+        invocation
+            .arg(self.base.as_bytes())
+            .arg("step")
+            .arg(token)
+            .arg(format!("{escaped}*"))
+            .arg(format!("{escaped}r:*"))
+            .arg(REINDEX_SCAN);
+        let reply = strings(
+            invocation
+                .invoke_async(&mut self.conn())
+                .await
+                .map_err(db)?,
+        )?;
+        match reply.first().map(String::as_str) {
+            Some("current") => Ok(ReindexStep::Done),
+            Some("clear") => Ok(ReindexStep::Progress { records: 0 }),
+            Some("fill") if reply.len() >= 4 => {
+                let records = self
+                    .reindex_records(&reply[1], &reply[2], &reply[3], &reply[4..])
+                    .await?;
+                Ok(ReindexStep::Progress { records })
+            }
+            _ => Err(RedisError::Reply("reindex step").into()),
+        }
+    }
+
+    /// Indexes the records whose key suffixes (`r:<kind>:<id>`) one `SCAN` batch returned, and
+    /// moves the rebuild's cursor from `cursor` to `next`.
+    async fn reindex_records(
+        &self,
+        token: &str,
+        cursor: &str,
+        next: &str,
+        suffixes: &[String],
+    ) -> Result<u64> {
+        let mut seen = std::collections::HashSet::new();
+        let mut targets: Vec<(Kind, &str, &str)> = Vec::with_capacity(suffixes.len());
+        for suffix in suffixes {
+            if !seen.insert(suffix.as_str()) {
+                continue;
+            }
+            let kindid = suffix.strip_prefix("r:").unwrap_or(suffix);
+            let parsed = kindid.split_once(':').and_then(|(kind, id)| {
+                Kind::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == kind)
+                    .map(|kind| (kind, id))
+            });
+            let Some((kind, id)) = parsed else {
+                return Err(Error::corrupt(
+                    BACKEND,
+                    "a record key names no record kind",
+                    None,
+                ));
+            };
+            targets.push((kind, id, kindid));
+        }
+        let mut pipe = redis::pipe();
+        for (kind, id, _) in &targets {
+            pipe.cmd("HMGET")
+                .arg(self.record_key(*kind, id))
+                .arg("d")
+                .arg("z")
+                .arg("s")
+                .arg("b")
+                .arg("v");
+        }
+        type Row = (
+            Option<Vec<u8>>,
+            Option<Vec<u8>>,
+            Option<String>,
+            Option<String>,
+            Option<Vec<u8>>,
+        );
+        let rows: Vec<Row> = if targets.is_empty() {
+            Vec::new()
+        } else {
+            pipe.query_async(&mut self.conn()).await.map_err(db)?
+        };
+
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(lua::REINDEX.get_hash())
+            .arg(1)
+            .arg(self.key(keys::SEQ))
+            .arg(self.base.as_bytes())
+            .arg("fill")
+            .arg(token)
+            .arg(cursor)
+            .arg(next);
+        let mut records = Vec::new();
+        let mut commands = Commands::default();
+        for ((kind, _, kindid), (live, deleted, seq, built, info)) in targets.iter().zip(rows) {
+            if built.as_deref() == Some(token) {
+                continue;
+            }
+            let (doc, deleted) = match (live, deleted, info) {
+                (Some(doc), _, Some(_)) => (doc, false),
+                (None, Some(doc), Some(_)) => (doc, true),
+                // gone since the scan
+                (None, None, None) if seq.is_none() && built.is_none() => continue,
+                // the records of the first builds had a soft-delete flag and no `v`: whether one
+                // is live cannot be read the way this build reads it
+                _ => {
+                    return Err(Error::corrupt(
+                        BACKEND,
+                        "a record hash lacks its document (`d` or `z`) or its version info (`v`): written by a build whose records this one cannot read",
+                        None,
+                    ));
+                }
+            };
+            let record = decode_record(*kind, &doc)?;
+            let fields = match record.as_identity() {
+                Some(identity) if !deleted => Some(IndexFields::of(identity)),
+                _ => None,
+            };
+            commands.add_all(&record, fields.as_ref(), deleted);
+            let [sorts, facets] = match &fields {
+                Some(fields) => index::record_fields(fields),
+                None => [Vec::new(), Vec::new()],
+            };
+            records.push((*kindid, seq.unwrap_or_default(), sorts, facets));
+        }
+        cmd.arg(records.len());
+        for (kindid, seq, sorts, facets) in &records {
+            cmd.arg(*kindid).arg(seq.as_str()).arg(sorts).arg(facets);
+        }
+        cmd.arg(commands.len());
+        commands.write(&mut cmd);
+        let mut conn = self.conn();
+        let reply: Value = match cmd.query_async(&mut conn).await {
+            Err(error)
+                if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+            {
+                lua::REINDEX.load_async(&mut conn).await.map_err(db)?;
+                cmd.query_async(&mut conn).await.map_err(db)?
+            }
+            reply => reply.map_err(db)?,
+        };
+        match strings(reply)?.first().map(String::as_str) {
+            Some("ok") => Ok(records.len() as u64),
+            // a record changed, or another process moved the rebuild on: the next step reads
+            // the state again
+            Some("stale" | "moved") => Ok(0),
+            _ => Err(RedisError::Reply("reindex").into()),
+        }
+    }
+
     pub(crate) fn key(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.base)
     }
@@ -238,14 +443,16 @@ impl RedisStore {
 
     async fn run_write(&self, cmd: &Cmd) -> Result<WriteReply> {
         let mut conn = self.conn();
+        // Once the script is sent, a lost reply does not mean it did not run: `write_failed`
+        // reports that as an unknown outcome, never as `Unavailable`.
         let reply: Value = match cmd.query_async(&mut conn).await {
             Err(error)
                 if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
             {
                 lua::WRITE.load_async(&mut conn).await.map_err(db)?;
-                cmd.query_async(&mut conn).await.map_err(db)?
+                cmd.query_async(&mut conn).await.map_err(write_failed)?
             }
-            reply => reply.map_err(db)?,
+            reply => reply.map_err(write_failed)?,
         };
         let items = strings(reply)?;
         match items.first().map(String::as_str) {

@@ -13,8 +13,8 @@ use persona_core::query::{
 };
 use persona_core::store::{Batch, WriteMode};
 use persona_core::{Actor, Identity, MemoryStore, Persona, Store, StoreExt};
-use persona_store_redis::RedisStore;
 use persona_store_redis::redis::AsyncCommands;
+use persona_store_redis::{LayoutError, RedisStore, ReindexStep};
 use persona_testkit::fixtures::Generator;
 
 fn actor() -> Actor {
@@ -783,4 +783,444 @@ async fn history_and_fallbacks_match_reference() {
     });
     let ids = [(Kind::Persona, "p2"), (Kind::Identity, "later")];
     assert_batch_like_reference(&[], after_persona, &ids).await;
+}
+
+/// The layout error behind `error`, if it is one.
+fn layout_error(error: &persona_core::Error) -> Option<&LayoutError> {
+    match error {
+        persona_core::Error::Backend {
+            source,
+            retryable: false,
+            ..
+        } => source.downcast_ref::<LayoutError>(),
+        _ => None,
+    }
+}
+
+/// Writes `n` identities (80% in DE, ages 40–46, two tags) under a fresh persona, soft-deletes
+/// every 50th and updates every 70th; returns the persona.
+async fn seed_identities(store: &RedisStore, seed: u64, n: u32) -> Persona {
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    let mut generator = Generator::new(seed, persona.id.clone());
+    let identities: Vec<Identity> = (0..n)
+        .map(|i| {
+            let mut identity = generator.identity();
+            let country = if i % 10 < 8 { "DE" } else { "FR" };
+            place(
+                &mut identity,
+                country,
+                40 + (i % 7) as i32,
+                f64::from(i % 101) / 100.0,
+            );
+            identity.created_at = Some(Timestamp::from_unix_nanos(1_000 + i64::from(i / 3)));
+            identity
+        })
+        .collect();
+    for chunk in identities.chunks(500) {
+        store
+            .identities()
+            .put_many(&actor(), chunk.to_vec(), WriteMode::Create)
+            .await
+            .unwrap();
+    }
+    for (i, identity) in identities.iter().enumerate() {
+        if i % 50 == 0 {
+            store
+                .identities()
+                .delete(&actor(), identity.id.as_str())
+                .await
+                .unwrap();
+        } else if i % 70 == 0 {
+            let mut moved = store.identities().get(identity.id.as_str()).await.unwrap();
+            place(&mut moved, "FR", 41, 0.5);
+            store.identities().update(&actor(), moved).await.unwrap();
+        }
+    }
+    persona
+}
+
+/// Every query of the per-(country, age) merge, and facets, equal the reference's.
+async fn assert_answers_match(store: &RedisStore) {
+    let records = all_identities(store).await;
+    let queries = [
+        Query::new().country("de").age(41..=44),
+        Query::new()
+            .country("FR")
+            .age(40..=46)
+            .trait_range(Trait::Openness, 0.2..=0.9),
+        Query::new().country("de"),
+        Query::new(),
+    ];
+    for query in queries {
+        for direction in [Direction::Asc, Direction::Desc] {
+            let query = query.clone().sort(SortKey::Created, direction).limit(40);
+            assert_pages_match(store, &records, query).await;
+        }
+    }
+    let fields: Vec<IndexFields> = records.iter().map(IndexFields::of).collect();
+    for filter in [Filter::default(), Query::new().country("de").filter] {
+        let facets = store.facets(&filter, &Facet::ALL).await.expect("facets");
+        assert_eq!(facets, count_facets(&filter, &Facet::ALL, &fields));
+    }
+}
+
+/// Data written before layouts were versioned (simulated: current data without the layout key,
+/// the per-(country, age) created indexes and the facet counters) is refused by queries, counts,
+/// facets, lists and writes with a `LayoutError`, never answered wrong; `get` still reads it;
+/// `reindex` rebuilds the indexes to answers equal to the reference's and is then a no-op.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unversioned_namespace_is_refused_until_reindexed() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut raw = common::manager().await.unwrap();
+    let base = format!("{{{}:default}}:", store.prefix());
+    // a namespace never written answers (empty) and its first write sets the layout
+    assert!(store.query(&Query::new()).await.unwrap().items.is_empty());
+    let persona = seed_identities(&store, 31, 700).await;
+    let layout: String = raw.get(format!("{base}layout")).await.unwrap();
+    assert_eq!(layout, RedisStore::LAYOUT.to_string());
+
+    let mut old: Vec<String> = raw.keys(format!("{base}o:ca:*")).await.unwrap();
+    old.extend(
+        raw.keys::<_, Vec<String>>(format!("{base}fc:*"))
+            .await
+            .unwrap(),
+    );
+    old.push(format!("{base}layout"));
+    let _: () = raw.del(&old).await.unwrap();
+    let mut before: Vec<String> = raw.keys(format!("{base}*")).await.unwrap();
+    before.sort();
+
+    let outdated = LayoutError::Outdated {
+        found: None,
+        expected: RedisStore::LAYOUT,
+    };
+    let merged = Query::new().country("de").age(41..=44);
+    let error = store.query(&merged).await.unwrap_err();
+    assert_eq!(layout_error(&error), Some(&outdated), "{error}");
+    assert!(error.to_string().contains("redis"));
+    let error = store.count(&merged.filter).await.unwrap_err();
+    assert_eq!(layout_error(&error), Some(&outdated));
+    let error = store
+        .facets(&Filter::default(), &Facet::ALL)
+        .await
+        .unwrap_err();
+    assert_eq!(layout_error(&error), Some(&outdated));
+    let error = store
+        .list(persona_core::Kind::Identity, &Default::default())
+        .await
+        .unwrap_err();
+    assert_eq!(layout_error(&error), Some(&outdated));
+    let error = store
+        .personas()
+        .create(&actor(), Persona::new("Q", "t", "p"))
+        .await
+        .unwrap_err();
+    assert_eq!(layout_error(&error), Some(&outdated));
+    let mut after: Vec<String> = raw.keys(format!("{base}*")).await.unwrap();
+    after.sort();
+    assert_eq!(before, after, "a refused write wrote something");
+    assert_eq!(
+        store.personas().get(persona.id.as_str()).await.unwrap(),
+        persona
+    );
+
+    let indexed = store.reindex().await.unwrap();
+    let records: Vec<String> = raw.keys(format!("{base}r:*")).await.unwrap();
+    assert_eq!(indexed, records.len() as u64);
+    let layout: String = raw.get(format!("{base}layout")).await.unwrap();
+    assert_eq!(layout, RedisStore::LAYOUT.to_string());
+    assert_indexes_consistent(&store, &mut raw).await;
+    assert_answers_match(&store).await;
+    assert_eq!(store.reindex().await.unwrap(), 0, "nothing left to rebuild");
+    store
+        .personas()
+        .create(&actor(), Persona::new("Q", "t", "p"))
+        .await
+        .unwrap();
+
+    // an older version number is rebuilt too; a newer one is refused, and not touched
+    let _: () = raw.set(format!("{base}layout"), "0").await.unwrap();
+    let error = store.query(&merged).await.unwrap_err();
+    assert!(matches!(
+        layout_error(&error),
+        Some(LayoutError::Outdated { found: Some(0), .. })
+    ));
+    assert!(store.reindex().await.unwrap() > 0);
+    assert_answers_match(&store).await;
+    let newer = (RedisStore::LAYOUT + 1).to_string();
+    let _: () = raw.set(format!("{base}layout"), &newer).await.unwrap();
+    let error = store.reindex().await.unwrap_err();
+    assert!(matches!(
+        layout_error(&error),
+        Some(LayoutError::Newer { .. })
+    ));
+    let layout: String = raw.get(format!("{base}layout")).await.unwrap();
+    assert_eq!(layout, newer);
+    store.clear_namespace().await.unwrap();
+}
+
+/// A rebuild interrupted after any step leaves the indexes holding exactly the entries of the
+/// records it has indexed (every index entry is one of theirs, and theirs are all there), refuses
+/// queries and writes meanwhile, and is finished by `reindex` from another handle.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_reindex_is_consistent_and_resumes() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut raw = common::manager().await.unwrap();
+    let base = format!("{{{}:default}}:", store.prefix());
+    seed_identities(&store, 32, 1_500).await;
+    let _: () = raw.del(format!("{base}layout")).await.unwrap();
+
+    let mut steps = 0;
+    let mut filled = 0;
+    loop {
+        match store.reindex_step().await.unwrap() {
+            ReindexStep::Progress { records } => filled += records,
+            other => panic!("{other:?} before a record was indexed"),
+        }
+        steps += 1;
+        if filled > 0 {
+            break;
+        }
+    }
+    let state: String = raw.get(format!("{base}layout")).await.unwrap();
+    let error = store.query(&Query::new()).await.unwrap_err();
+    assert_eq!(
+        layout_error(&error),
+        Some(&LayoutError::Rebuilding),
+        "{state}"
+    );
+    let error = store
+        .personas()
+        .create(&actor(), Persona::new("Q", "t", "p"))
+        .await
+        .unwrap_err();
+    assert_eq!(layout_error(&error), Some(&LayoutError::Rebuilding));
+
+    // the records this rebuild has indexed carry its token; the indexes hold exactly theirs
+    let token = state.split(':').nth(1).unwrap().to_owned();
+    let keys: Vec<String> = raw.keys(format!("{base}r:identity:*")).await.unwrap();
+    let mut covered_live = HashSet::new();
+    let mut covered = 0;
+    for key in &keys {
+        let (built, live): (Option<String>, Option<String>) =
+            persona_store_redis::redis::cmd("HMGET")
+                .arg(key)
+                .arg("b")
+                .arg("d")
+                .query_async(&mut raw)
+                .await
+                .unwrap();
+        if built.as_deref() == Some(token.as_str()) {
+            covered += 1;
+            if live.is_some() {
+                covered_live.insert(key[base.len() + "r:identity:".len()..].to_owned());
+            }
+        }
+    }
+    assert!(
+        covered > 0 && covered < keys.len(),
+        "{covered} of {}",
+        keys.len()
+    );
+    let ids: Vec<String> = raw
+        .zrange(format!("{base}ids:identity"), 0, -1)
+        .await
+        .unwrap();
+    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), covered_live);
+    let created: u64 = raw.zcard(format!("{base}o:c")).await.unwrap();
+    assert_eq!(created, covered_live.len() as u64);
+    let counts: Vec<(String, u64)> = raw.hgetall(format!("{base}fc:2")).await.unwrap();
+    let counted: u64 = counts.iter().map(|(_, n)| n).sum();
+    assert_eq!(counted, covered_live.len() as u64, "country counters");
+
+    // "crash": another handle finishes the rebuild from where it stopped
+    let other = common::store()
+        .await
+        .unwrap()
+        .with_prefix(store.prefix())
+        .unwrap();
+    let rest = other.reindex().await.unwrap();
+    assert_eq!(
+        filled + rest,
+        keys.len() as u64 + 1,
+        "every record once (plus the persona)"
+    );
+    assert!(steps > 0);
+    assert_indexes_consistent(&store, &mut raw).await;
+    assert_answers_match(&store).await;
+    store.clear_namespace().await.unwrap();
+}
+
+/// The address of the test Redis.
+fn redis_addr() -> std::net::SocketAddr {
+    let url = persona_testkit::services::redis_url();
+    let rest = url.trim_start_matches("redis://");
+    let host = rest.split('/').next().unwrap_or("127.0.0.1:6379");
+    host.parse()
+        .unwrap_or_else(|_| "127.0.0.1:6379".parse().unwrap())
+}
+
+/// A write whose script reached Redis but whose reply never came back is reported as an
+/// outcome-unknown (retryable backend) error, not as `Unavailable` — and it did apply.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_reply_to_a_write_is_an_unknown_outcome() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let Some(direct) = common::store().await else {
+        return;
+    };
+    // a proxy that forwards requests, and replies only while `replies` is set
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = listener.local_addr().unwrap();
+    let replies = Arc::new(AtomicBool::new(true));
+    let forward = Arc::clone(&replies);
+    let upstream = redis_addr();
+    let accept = tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = tokio::net::TcpStream::connect(upstream).await.unwrap();
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            let forward = Arc::clone(&forward);
+            tokio::spawn(async move {
+                let mut buffer = vec![0; 64 * 1024];
+                while let Ok(n) = server_read.read(&mut buffer).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if forward.load(Ordering::SeqCst)
+                        && client_write.write_all(&buffer[..n]).await.is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let client = persona_store_redis::redis::Client::open(format!("redis://{proxy}/")).unwrap();
+    let config = persona_store_redis::redis::aio::ConnectionManagerConfig::new()
+        .set_number_of_retries(1)
+        .set_response_timeout(Some(std::time::Duration::from_secs(1)));
+    let manager =
+        persona_store_redis::redis::aio::ConnectionManager::new_with_config(client, config)
+            .await
+            .unwrap();
+    let store = RedisStore::new(manager)
+        .with_prefix(direct.prefix())
+        .unwrap();
+    store
+        .personas()
+        .create(&actor(), Persona::new("First", "t", "p"))
+        .await
+        .unwrap();
+
+    replies.store(false, Ordering::SeqCst);
+    let second = Persona::new("Second", "t", "p");
+    let error = store
+        .personas()
+        .create(&actor(), second.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        !matches!(error, persona_core::Error::Unavailable { .. }),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    let persona_core::Error::Backend { source, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        source.to_string().contains("may have been applied"),
+        "{source}"
+    );
+    // and it was applied
+    let mut applied = None;
+    for _ in 0..100 {
+        applied = direct.personas().find(second.id.as_str()).await.unwrap();
+        if applied.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(applied.map(|p| p.name), Some("Second".to_owned()));
+    accept.abort();
+    direct.clear_namespace().await.unwrap();
+}
+
+/// A record hash of the first builds (soft-delete flag, no `v`) is reported, not guessed at.
+#[tokio::test(flavor = "multi_thread")]
+async fn reindex_reports_records_it_cannot_read() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut raw = common::manager().await.unwrap();
+    let base = format!("{{{}:default}}:", store.prefix());
+    let persona = store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap();
+    let key = format!("{base}r:persona:{}", persona.id);
+    let _: () = raw.hdel(&key, "v").await.unwrap();
+    let _: () = raw.hset(&key, "x", "0").await.unwrap();
+    let _: () = raw.del(format!("{base}layout")).await.unwrap();
+    let error = store.reindex().await.unwrap_err();
+    assert!(
+        matches!(error, persona_core::Error::Corrupt { .. }),
+        "{error:?}"
+    );
+    let error = store.query(&Query::new()).await.unwrap_err();
+    assert_eq!(layout_error(&error), Some(&LayoutError::Rebuilding));
+    store.clear_namespace().await.unwrap();
+}
+
+/// The layout check and the rebuild under Redis Cluster (`TEST_REDIS_CLUSTER_URL`, e.g. a
+/// one-node cluster owning every slot: scripts may then only touch keys of the slot of their
+/// declared key, so this checks that every key they reach carries the namespace's hash tag).
+#[cfg(feature = "cluster")]
+#[tokio::test(flavor = "multi_thread")]
+async fn reindex_works_under_cluster() {
+    let Ok(url) = std::env::var("TEST_REDIS_CLUSTER_URL") else {
+        println!("skipping: TEST_REDIS_CLUSTER_URL is not set");
+        return;
+    };
+    let prefix = format!("test-{}", persona_testkit::services::unique_suffix());
+    let store = RedisStore::connect_cluster(&[url.as_str()])
+        .await
+        .unwrap()
+        .with_prefix(&prefix)
+        .unwrap();
+    let client = persona_store_redis::redis::Client::open(url.as_str()).unwrap();
+    let mut raw = persona_store_redis::redis::aio::ConnectionManager::new(client)
+        .await
+        .unwrap();
+    let base = format!("{{{prefix}:default}}:");
+    seed_identities(&store, 33, 700).await;
+    let mut old: Vec<String> = raw.keys(format!("{base}o:ca:*")).await.unwrap();
+    old.push(format!("{base}layout"));
+    let _: () = raw.del(&old).await.unwrap();
+    let error = store
+        .query(&Query::new().country("de").age(41..=44))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(layout_error(&error), Some(LayoutError::Outdated { .. })),
+        "{error:?}"
+    );
+    assert!(store.reindex().await.unwrap() > 700);
+    assert_indexes_consistent(&store, &mut raw).await;
+    assert_answers_match(&store).await;
+    store.clear_namespace().await.unwrap();
 }

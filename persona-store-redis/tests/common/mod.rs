@@ -10,6 +10,10 @@ use persona_testkit::services;
 
 /// A manager for `TEST_REDIS_URL`, or `None` (after printing `skipping: …`) when unreachable;
 /// panics instead when `TEST_REQUIRE_SERVICES=1`.
+///
+/// It waits for replies as long as [`RedisStore::connect`]'s connection does: with the driver's
+/// default of 500 ms, a 500-identity batch timed out whenever the server was slowed down (by
+/// `redis-cli monitor`, or by the rest of the suite running alongside), and the test failed.
 pub async fn manager() -> Option<ConnectionManager> {
     let url = services::redis_url();
     let client = match persona_store_redis::redis::Client::open(url.as_str()) {
@@ -18,7 +22,8 @@ pub async fn manager() -> Option<ConnectionManager> {
     };
     let config = ConnectionManagerConfig::new()
         .set_number_of_retries(1)
-        .set_connection_timeout(Some(Duration::from_secs(2)));
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(RedisStore::RESPONSE_TIMEOUT));
     match ConnectionManager::new_with_config(client, config).await {
         Ok(manager) => Some(manager),
         Err(error) => services::unreachable("redis", error),
