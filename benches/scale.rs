@@ -524,7 +524,7 @@ async fn run(options: Options, scratch: Scratch) {
         value: SortValue::Int(BASE_NANOS + (deep_rank as i64 - 1) * 1_000),
         id: deep_id,
     });
-    for _ in 0..options.samples.min(300) {
+    for _ in 0..options.samples {
         let page = time(
             &mut first_page,
             store.identities().query(&Query::new().limit(50)),
