@@ -13,30 +13,26 @@ use crate::error::PgError;
 use crate::sql::JsonbBytes;
 use crate::store::PostgresStore;
 
-/// Parses a stored document of `kind`.
-pub(crate) fn document(kind: Kind, id: &str, json: &[u8]) -> Result<AnyRecord> {
-    Ok(match kind {
-        Kind::Persona => AnyRecord::Persona(Box::new(parse(kind, id, json)?)),
-        Kind::Identity => AnyRecord::Identity(Box::new(parse(kind, id, json)?)),
-        Kind::Group => AnyRecord::Group(Box::new(parse(kind, id, json)?)),
-    })
-}
-
-/// Parses a stored identity document.
-pub(crate) fn identity_document(id: &str, json: &[u8]) -> Result<Identity> {
-    parse(Kind::Identity, id, json)
-}
-
-/// Parses a stored document ([`persona_core::record::parse_json`]).
-fn parse<T: serde::de::DeserializeOwned>(kind: Kind, id: &str, json: &[u8]) -> Result<T> {
-    persona_core::record::parse_json(json).map_err(|source| {
+/// The error for a stored document that does not parse.
+fn unreadable(kind: Kind, id: &str) -> impl FnOnce(serde_json::Error) -> persona_core::Error + '_ {
+    move |source| {
         PgError::Document {
             kind,
             id: id.to_owned(),
             source,
         }
         .into()
-    })
+    }
+}
+
+/// Parses a stored document of `kind` ([`AnyRecord::from_json`]).
+pub(crate) fn document(kind: Kind, id: &str, json: &[u8]) -> Result<AnyRecord> {
+    AnyRecord::from_json(kind, json).map_err(unreadable(kind, id))
+}
+
+/// Parses a stored identity document ([`persona_core::record::parse_json`]).
+pub(crate) fn identity_document(id: &str, json: &[u8]) -> Result<Identity> {
+    persona_core::record::parse_json(json).map_err(unreadable(Kind::Identity, id))
 }
 
 pub(crate) fn version_of(value: i64) -> Result<Version> {

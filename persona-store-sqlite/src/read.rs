@@ -36,28 +36,26 @@ fn action_value(value: &str) -> Result<Action> {
         .ok_or_else(|| SqliteError::Value("stored audit action is unknown".to_owned()).into())
 }
 
-/// Parses a stored document ([`persona_core::record::parse_json`]).
-fn parse<T: serde::de::DeserializeOwned>(kind: Kind, id: &str, bytes: &[u8]) -> Result<T> {
-    persona_core::record::parse_json(bytes).map_err(|source| {
+/// The error for a stored document that does not parse.
+fn unreadable(kind: Kind, id: &str) -> impl FnOnce(serde_json::Error) -> persona_core::Error + '_ {
+    move |source| {
         SqliteError::Document {
             kind,
             id: id.to_owned(),
             source,
         }
         .into()
-    })
+    }
 }
 
+/// Parses a stored document of `kind` ([`AnyRecord::from_json`]).
 fn document(kind: Kind, id: &str, bytes: &[u8]) -> Result<AnyRecord> {
-    Ok(match kind {
-        Kind::Persona => AnyRecord::Persona(Box::new(parse(kind, id, bytes)?)),
-        Kind::Identity => AnyRecord::Identity(Box::new(parse(kind, id, bytes)?)),
-        Kind::Group => AnyRecord::Group(Box::new(parse(kind, id, bytes)?)),
-    })
+    AnyRecord::from_json(kind, bytes).map_err(unreadable(kind, id))
 }
 
+/// Parses a stored identity document ([`persona_core::record::parse_json`]).
 fn identity_document(id: &str, bytes: &[u8]) -> Result<Identity> {
-    parse(Kind::Identity, id, bytes)
+    persona_core::record::parse_json(bytes).map_err(unreadable(Kind::Identity, id))
 }
 
 /// The document in column `index`; a record without one is corrupt.
