@@ -15,7 +15,7 @@ fn source(body: &str) -> String {
         .map(|p| format!("'{p}'"))
         .collect();
     format!(
-        "local LAYOUT = '{}'\nlocal LAYOUT_KEY = '{}'\nlocal INDEX_PREFIXES = {{{}}}\n{LAYOUT_CHECK}\n{body}",
+        "local LAYOUT = '{}'\nlocal LAYOUT_KEY = '{}'\nlocal INDEX_PREFIXES = {{{}}}\n{LAYOUT_CHECK}\n{COMMANDS}\n{body}",
         keys::LAYOUT_VERSION,
         keys::LAYOUT,
         prefixes.join(", ")
@@ -31,6 +31,28 @@ local function layout_error(p)
   if layout == LAYOUT then return nil end
   if not layout and redis.call('EXISTS', KEYS[1]) == 0 then return nil end
   return redis.error_reply('PERSONA_LAYOUT ' .. (layout or 'none'))
+end
+"#;
+
+/// Reads the index commands that end a write's or a rebuild step's arguments, from `ARGV[j]`:
+/// their count, then `name, suffix, args` each, `name` one of `allowed`, `args` one MessagePack
+/// array, and nothing after them. Returns the commands (`{name, prefix .. suffix, args}`), or
+/// `nil` and the error reply (`what` names the script's arguments in it).
+const COMMANDS: &str = r#"
+local function read_commands(p, j, allowed, what)
+  local n = tonumber(ARGV[j]); j = j + 1
+  local cmds = {}
+  for k = 1, n do
+    if not allowed[ARGV[j]] then return nil, redis.error_reply('persona: unexpected command') end
+    local ok, args = pcall(cmsgpack.unpack, ARGV[j + 2])
+    if not ok or type(args) ~= 'table' then
+      return nil, redis.error_reply('persona: malformed ' .. what)
+    end
+    cmds[k] = {ARGV[j], p .. ARGV[j + 1], args}
+    j = j + 3
+  end
+  if j ~= #ARGV + 1 then return nil, redis.error_reply('persona: malformed ' .. what) end
+  return cmds
 end
 "#;
 
@@ -76,17 +98,9 @@ for r = 1, nrec do
 end
 local nlive = tonumber(ARGV[j]); local LIVE = j + 1; j = LIVE + nlive
 local nrefs = tonumber(ARGV[j]); local REFS = j + 1; j = REFS + nrefs
-local ncmd = tonumber(ARGV[j]); j = j + 1
-local allowed = {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1, COUNT=1}
-local cmds = {}
-for k = 1, ncmd do
-  if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
-  local ok, args = pcall(cmsgpack.unpack, ARGV[j + 2])
-  if not ok or type(args) ~= 'table' then return redis.error_reply('persona: malformed write') end
-  cmds[k] = {ARGV[j], p .. ARGV[j + 1], args}
-  j = j + 3
-end
-if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed write') end
+local cmds, cmds_err = read_commands(p, j,
+  {SADD=1, SREM=1, ZADD=1, ZREM=1, DEL=1, SET=1, STRIP=1, COUNT=1}, 'write')
+if not cmds then return cmds_err end
 
 -- the namespace's layout: this build's, or none yet (written below) in a namespace never written
 local layout_err = layout_error(p)
@@ -185,7 +199,7 @@ for r = 1, nrec do
 end
 
 -- index commands (unpacked above), many members per call
-for k = 1, ncmd do
+for k = 1, #cmds do
   local cmd, key, args = cmds[k][1], cmds[k][2], cmds[k][3]
   if cmd == 'STRIP' then
     for _, seq in ipairs(redis.call('LRANGE', key, 0, -1)) do
@@ -733,17 +747,8 @@ if state ~= 'fill:' .. token .. ':' .. cursor then return {'moved'} end
 local nrec = tonumber(ARGV[6])
 local R = 7
 local j = R + 4 * nrec
-local ncmd = tonumber(ARGV[j]); j = j + 1
-local allowed = {SADD=1, ZADD=1, COUNT=1}
-local cmds = {}
-for k = 1, ncmd do
-  if not allowed[ARGV[j]] then return redis.error_reply('persona: unexpected command') end
-  local ok, args = pcall(cmsgpack.unpack, ARGV[j + 2])
-  if not ok or type(args) ~= 'table' then return redis.error_reply('persona: malformed reindex') end
-  cmds[k] = {ARGV[j], p .. ARGV[j + 1], args}
-  j = j + 3
-end
-if j ~= #ARGV + 1 then return redis.error_reply('persona: malformed reindex') end
+local cmds, cmds_err = read_commands(p, j, {SADD=1, ZADD=1, COUNT=1}, 'reindex')
+if not cmds then return cmds_err end
 for r = 0, nrec - 1 do
   local at = R + 4 * r
   local cur = redis.call('HMGET', p .. 'r:' .. ARGV[at], 's', 'b')
@@ -759,7 +764,7 @@ for r = 0, nrec - 1 do
     redis.call('HDEL', rk, 'o', 'f')
   end
 end
-for k = 1, ncmd do
+for k = 1, #cmds do
   local cmd, ckey, args = cmds[k][1], cmds[k][2], cmds[k][3]
   if cmd == 'COUNT' then
     for s = 1, #args, 2 do redis.call('HINCRBY', ckey, args[s], args[s + 1]) end
