@@ -21,6 +21,20 @@ fn actor() -> Actor {
     Actor::new("tests")
 }
 
+/// The prefix of every key of the store's default namespace: `{<prefix>:default}:`.
+fn default_keys(store: &RedisStore) -> String {
+    format!("{{{}:default}}:", store.prefix())
+}
+
+/// Creates the persona a test's identities reference.
+async fn create_persona(store: &RedisStore) -> Persona {
+    store
+        .personas()
+        .create(&actor(), Persona::new("P", "t", "p"))
+        .await
+        .unwrap()
+}
+
 /// Every live identity of the store, read back through `list`.
 async fn all_identities(store: &RedisStore) -> Vec<Identity> {
     use futures::TryStreamExt;
@@ -192,11 +206,7 @@ async fn a_walk_on_a_wrong_estimate_falls_back_to_the_candidates() {
     let Some(store) = common::store().await else {
         return;
     };
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let persona = create_persona(&store).await;
     let identities: Vec<Identity> = (0..1_300u32)
         .map(|i| {
             let mut identity = Identity::new(persona.id.clone(), format!("N{i}"));
@@ -247,11 +257,7 @@ async fn merged_age_indexes_page_like_the_reference() {
     let Some(store) = common::store().await else {
         return;
     };
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let persona = create_persona(&store).await;
     let mut generator = Generator::new(21, persona.id.clone());
     let identities: Vec<Identity> = (0..1_500u32)
         .map(|i| {
@@ -311,12 +317,8 @@ async fn per_age_created_indexes_follow_every_write() {
         return;
     };
     let mut raw = common::manager().await.unwrap();
-    let base = format!("{{{}:default}}:", store.prefix());
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let base = default_keys(&store);
+    let persona = create_persona(&store).await;
     let mut identity = Generator::new(3, persona.id.clone()).identity();
     place(&mut identity, "DE", 40, 0.9);
     let id = identity.id.to_string();
@@ -377,11 +379,7 @@ async fn time_filters_and_sorts_are_exact_to_the_nanosecond() {
     let Some(store) = common::store().await else {
         return;
     };
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let persona = create_persona(&store).await;
     // 2^60 + k: an f64 score cannot tell these apart (its spacing there is 256 ns).
     let base: i64 = 1 << 60;
     let mut identities = Vec::new();
@@ -428,7 +426,7 @@ async fn time_filters_and_sorts_are_exact_to_the_nanosecond() {
 /// Checks, with raw commands, that every index entry names a live record and every live identity
 /// is in the id index exactly once.
 async fn assert_indexes_consistent(store: &RedisStore, manager: &mut impl AsyncCommands) {
-    let base = format!("{{{}:default}}:", store.prefix());
+    let base = default_keys(store);
     let mut index_keys: Vec<String> = Vec::new();
     for pattern in ["i:*", "n:*", "ids:identity"] {
         let found: Vec<String> = manager
@@ -499,11 +497,7 @@ async fn concurrent_writers_never_leave_dangling_index_entries() {
         return;
     };
     let mut raw = common::manager().await.unwrap();
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let persona = create_persona(&store).await;
     let mut generator = Generator::new(5, persona.id.clone());
     let seeds: Vec<Identity> = (0..40).map(|_| generator.identity()).collect();
     store
@@ -567,11 +561,7 @@ async fn failed_batches_write_nothing_at_all() {
         return;
     };
     let mut raw = common::manager().await.unwrap();
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let persona = create_persona(&store).await;
     let pattern = format!("{{{}:default}}:*", store.prefix());
     let mut before: Vec<String> = raw.keys(&pattern).await.unwrap();
     before.sort();
@@ -605,11 +595,7 @@ async fn prefixes_and_namespaces_keep_apart() {
         .clone()
         .with_prefix(&format!("{}-b", store.prefix()))
         .unwrap();
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let persona = create_persona(&store).await;
     assert!(
         other_prefix
             .personas()
@@ -800,11 +786,7 @@ fn layout_error(error: &persona_core::Error) -> Option<&LayoutError> {
 /// Writes `n` identities (80% in DE, ages 40–46, two tags) under a fresh persona, soft-deletes
 /// every 50th and updates every 70th; returns the persona.
 async fn seed_identities(store: &RedisStore, seed: u64, n: u32) -> Persona {
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let persona = create_persona(store).await;
     let mut generator = Generator::new(seed, persona.id.clone());
     let identities: Vec<Identity> = (0..n)
         .map(|i| {
@@ -878,7 +860,7 @@ async fn an_unversioned_namespace_is_refused_until_reindexed() {
         return;
     };
     let mut raw = common::manager().await.unwrap();
-    let base = format!("{{{}:default}}:", store.prefix());
+    let base = default_keys(&store);
     // a namespace never written answers (empty) and its first write sets the layout
     assert!(store.query(&Query::new()).await.unwrap().items.is_empty());
     let persona = seed_identities(&store, 31, 700).await;
@@ -974,7 +956,7 @@ async fn an_interrupted_reindex_is_consistent_and_resumes() {
         return;
     };
     let mut raw = common::manager().await.unwrap();
-    let base = format!("{{{}:default}}:", store.prefix());
+    let base = default_keys(&store);
     seed_identities(&store, 32, 1_500).await;
     let _: () = raw.del(format!("{base}layout")).await.unwrap();
 
@@ -1166,12 +1148,8 @@ async fn reindex_reports_records_it_cannot_read() {
         return;
     };
     let mut raw = common::manager().await.unwrap();
-    let base = format!("{{{}:default}}:", store.prefix());
-    let persona = store
-        .personas()
-        .create(&actor(), Persona::new("P", "t", "p"))
-        .await
-        .unwrap();
+    let base = default_keys(&store);
+    let persona = create_persona(&store).await;
     let key = format!("{base}r:persona:{}", persona.id);
     let _: () = raw.hdel(&key, "v").await.unwrap();
     let _: () = raw.hset(&key, "x", "0").await.unwrap();
