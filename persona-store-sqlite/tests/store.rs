@@ -114,14 +114,21 @@ async fn unreadable_documents_are_corrupt() {
     assert!(std::error::Error::source(&err).is_some());
 }
 
-#[tokio::test]
-async fn a_held_write_lock_is_a_retryable_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("busy.db");
-    let options = SqliteOptions::default().busy_timeout(Duration::from_millis(50));
+/// A store on a new file in `dir` waiting `busy_timeout` for locks, and another connection that
+/// holds the file's write lock (`BEGIN IMMEDIATE`) until it commits, rolls back or is dropped.
+fn locked_store(dir: &tempfile::TempDir, busy_timeout: Duration) -> (SqliteStore, Connection) {
+    let path = dir.path().join("locked.db");
+    let options = SqliteOptions::default().busy_timeout(busy_timeout);
     let store = SqliteStore::open_with(&path, options).unwrap();
     let other = Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    (store, other)
+}
+
+#[tokio::test]
+async fn a_held_write_lock_is_a_retryable_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, other) = locked_store(&dir, Duration::from_millis(50));
     let err = store
         .personas()
         .create(&actor(), persona())
@@ -545,11 +552,7 @@ mod executors {
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn a_call_in_place_leaves_the_runtime_running() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in-place.db");
-        let options = SqliteOptions::default().busy_timeout(Duration::from_secs(20));
-        let store = SqliteStore::open_with(&path, options).unwrap();
-        let other = Connection::open(&path).unwrap();
-        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let (store, other) = locked_store(&dir, Duration::from_secs(20));
         let (writing, started_writing) = tokio::sync::oneshot::channel::<()>();
         let releaser = tokio::spawn(async move {
             started_writing.await.unwrap();
