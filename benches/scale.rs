@@ -270,6 +270,50 @@ async fn redis_get_breakdown(
 
 const BASE_NANOS: i64 = 1_760_000_000_000_000_000;
 
+/// The run's identities in batches of `--batch`, generated as they are taken: the generator's
+/// (seed `--seed`), the one of rank `r` (0-based) created at `BASE_NANOS + r` µs, so the deep
+/// page's cursor is known. The store's load and the raw `COPY` both take them from here.
+struct Batches {
+    generator: Generator,
+    loaded: u64,
+    n: u64,
+    batch: u64,
+}
+
+impl Batches {
+    fn new(options: &Options, persona: persona_core::PersonaId) -> Self {
+        Batches {
+            generator: Generator::new(options.seed, persona),
+            loaded: 0,
+            n: options.n,
+            batch: options.batch as u64,
+        }
+    }
+}
+
+impl Iterator for Batches {
+    /// The rank of the batch's first identity, and the batch.
+    type Item = (u64, Vec<persona_core::Identity>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let first = self.loaded;
+        let take = (self.n - first).min(self.batch);
+        if take == 0 {
+            return None;
+        }
+        let batch = (first..first + take)
+            .map(|rank| {
+                let mut identity = self.generator.identity();
+                identity.created_at =
+                    Some(Timestamp::from_unix_nanos(BASE_NANOS + rank as i64 * 1_000));
+                identity
+            })
+            .collect();
+        self.loaded += take;
+        Some((first, batch))
+    }
+}
+
 async fn time<T>(latencies: &mut Latencies, fut: impl std::future::Future<Output = T>) -> T {
     let started = Instant::now();
     let out = fut.await;
@@ -352,22 +396,9 @@ async fn raw_copy_load(
         "                waited {:.1} s for the store's background VACUUM before the raw COPY",
         waited.elapsed().as_secs_f64()
     );
-    let mut generator = Generator::new(options.seed, persona.clone());
     let started = Instant::now();
-    let mut loaded = 0u64;
-    while loaded < options.n {
-        let take = (options.n - loaded).min(options.batch as u64);
-        let batch: Vec<_> = (0..take)
-            .map(|i| {
-                let mut identity = generator.identity();
-                identity.created_at = Some(Timestamp::from_unix_nanos(
-                    BASE_NANOS + (loaded + i) as i64 * 1_000,
-                ));
-                identity
-            })
-            .collect();
+    for (_, batch) in Batches::new(options, persona.clone()) {
         persona_benches::pg_copy_identities(&pool, &statement, &batch).await;
-        loaded += take;
     }
     Some(started.elapsed())
 }
@@ -417,29 +448,20 @@ async fn run(options: Options, scratch: Scratch) {
         .unwrap();
     let deep_rank = options.n * 9 / 10;
     let mut deep_id = String::new();
-    let mut generator = Generator::new(options.seed, persona.id.clone());
     let started = Instant::now();
-    let mut loaded = 0u64;
-    while loaded < options.n {
-        let take = (options.n - loaded).min(options.batch as u64);
-        let batch: Vec<_> = (0..take)
-            .map(|i| {
-                let mut identity = generator.identity();
-                let rank = loaded + i;
-                identity.created_at =
-                    Some(Timestamp::from_unix_nanos(BASE_NANOS + rank as i64 * 1_000));
-                if rank + 1 == deep_rank {
-                    deep_id = identity.id.to_string();
-                }
-                identity
-            })
-            .collect();
+    for (first, batch) in Batches::new(&options, persona.id.clone()) {
+        // The cursor of the deep page is the identity of rank `deep_rank - 1`.
+        if let Some(at) = (deep_rank.wrapping_sub(1))
+            .checked_sub(first)
+            .filter(|at| *at < batch.len() as u64)
+        {
+            deep_id = batch[at as usize].id.to_string();
+        }
         store
             .identities()
             .put_many(&actor, batch, WriteMode::Create)
             .await
             .unwrap();
-        loaded += take;
     }
     let load = started.elapsed();
     println!(
