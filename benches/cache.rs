@@ -13,16 +13,19 @@
 //!
 //! - `cache/point_get/postgres_store_find`: `identities().find(id)` on the `PostgresStore`
 //!   (one prepared `SELECT`, the document parsed).
-//! - `cache/point_get/cached_store_find`: the same ids through `CachedStore<PostgresStore>`,
-//!   every id cached beforehand (one `HMGET`, the document parsed).
+//! - `cache/point_get/cached_store_find`: the same ids through `CachedStore<PostgresStore>` with
+//!   its local tier (what `CachedStore::connect` builds), every id in the tier beforehand (a map
+//!   lookup and a clone of the decoded identity).
+//! - `cache/point_get/cached_store_find_redis_tier`: the same through a `CachedStore` without the
+//!   local tier, every id cached in Redis beforehand (one `HMGET`, the document parsed).
 //! - `cache/point_get/raw_redis_get_serde`: `GET` of the same stored document under a plain key
 //!   plus `serde_json::from_slice::<Identity>`, no SDK.
 //! - `cache/point_get/serde_decode_only`: `serde_json::from_slice::<Identity>` of the same
 //!   documents already in memory: the part of every variant above that is not a round trip.
 //!
-//! Every timed call is paired with an untimed call of another variant, and the cached bench
-//! also times its PostgreSQL counterpart inside the same samples (alternating which goes
-//! first): the `paired …` line printed at the end is the median of those per-sample
+//! Every timed call is paired with an untimed call of another variant, and the two cached
+//! benches also time their PostgreSQL counterpart inside the same samples (alternating which
+//! goes first): the `paired …` lines printed at the end are the medians of those per-sample
 //! PostgreSQL / cached ratios, the speed-up under one and the same load.
 
 use std::cell::RefCell;
@@ -123,6 +126,8 @@ fn bench(c: &mut Criterion) {
     let cached = CachedStore::new(store.clone(), raw.clone())
         .with_prefix(&prefix)
         .expect("prefix");
+    let client = redis::Client::open(services::redis_url().as_str()).expect("redis url");
+    let local = cached.clone().with_local_tier(&client, DOCS);
     let actor = Actor::new("bench");
 
     // --- setup: 10,000 identities in PostgreSQL (written through the cache), each read once
@@ -173,6 +178,21 @@ fn bench(c: &mut Criterion) {
     });
     println!("{filled} of {DOCS} identities cached");
     assert_eq!(filled, DOCS, "every id is cached before the gets are timed");
+    // Into the local tier: a read from Redis is kept, the next one is served locally.
+    let kept = rt.block_on(async {
+        for _ in 0..2 {
+            for id in &ids {
+                local
+                    .identities()
+                    .get(id)
+                    .await
+                    .expect("fill the local tier");
+            }
+        }
+        local.local_stats().expect("local tier")
+    });
+    println!("local tier: {kept:?}");
+    assert_eq!(kept.entries, DOCS, "every id is in the local tier");
 
     let pg_get = |n: usize| {
         let id = &ids[(n * STRIDE) % DOCS];
@@ -195,6 +215,15 @@ fn bench(c: &mut Criterion) {
         let cached = &cached;
         async move {
             let found = cached.identities().find(id).await.expect("cached get");
+            assert!(found.is_some());
+            black_box(found);
+        }
+    };
+    let local_get = |n: usize| {
+        let id = &ids[(n * STRIDE) % DOCS];
+        let local = &local;
+        async move {
+            let found = local.identities().find(id).await.expect("local get");
             assert!(found.is_some());
             black_box(found);
         }
@@ -226,16 +255,26 @@ fn bench(c: &mut Criterion) {
             total
         })
     });
-    let paired = RefCell::new(Vec::new());
-    group.bench_function("cached_store_find", |b| {
-        b.to_async(&rt).iter_custom(|iters| {
-            let paired = &paired;
-            async move {
+    let paired_local = RefCell::new(Vec::new());
+    let paired_redis = RefCell::new(Vec::new());
+    for (name, paired, local_tier) in [
+        ("cached_store_find", &paired_local, true),
+        ("cached_store_find_redis_tier", &paired_redis, false),
+    ] {
+        group.bench_function(name, |b| {
+            b.to_async(&rt).iter_custom(|iters| async move {
+                let get = |n: usize| async move {
+                    if local_tier {
+                        local_get(n).await;
+                    } else {
+                        cached_get(n).await;
+                    }
+                };
                 let (mut hit, mut pg) = (Duration::ZERO, Duration::ZERO);
                 for n in 0..iters as usize {
                     let started = Instant::now();
                     if n % 2 == 0 {
-                        cached_get(n).await;
+                        get(n).await;
                         let between = Instant::now();
                         hit += between - started;
                         pg_get(n + 1).await;
@@ -246,7 +285,7 @@ fn bench(c: &mut Criterion) {
                         pg += started.elapsed();
                         settle().await;
                         let between = Instant::now();
-                        cached_get(n).await;
+                        get(n).await;
                         hit += between.elapsed();
                     }
                 }
@@ -254,9 +293,9 @@ fn bench(c: &mut Criterion) {
                     .borrow_mut()
                     .push(pg.as_secs_f64() / hit.as_secs_f64());
                 hit
-            }
-        })
-    });
+            })
+        });
+    }
     group.bench_function("raw_redis_get_serde", |b| {
         b.to_async(&rt).iter_custom(|iters| async move {
             let mut total = Duration::ZERO;
@@ -291,9 +330,15 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
     report_paired(
-        "point get speed-up, PostgresStore / CachedStore<PostgresStore>",
-        &paired.borrow(),
+        "point get speed-up, PostgresStore / CachedStore<PostgresStore> (local tier)",
+        &paired_local.borrow(),
     );
+    report_paired(
+        "point get speed-up, PostgresStore / CachedStore<PostgresStore> (Redis tier only)",
+        &paired_redis.borrow(),
+    );
+    let after = local.local_stats().expect("local tier");
+    println!("local tier after the runs: {after:?}");
 
     rt.block_on(async {
         clear(&mut raw, &format!("{{{prefix}:*")).await;

@@ -1,8 +1,10 @@
 //! [`CachedStore`]: Redis as a read-through cache in front of any store.
 
+mod local;
+
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -20,12 +22,15 @@ use crate::conn::Conn;
 use crate::error::db;
 use crate::keys;
 use crate::store::invalid_prefix;
+use local::{Lookup, Tier, Tracking};
 
 /// The backend name of the decorator.
 const CACHE_BACKEND: &str = "redis-cache";
 /// How many invalidations that failed while Redis was unreachable are remembered one by one;
 /// past that, the whole cache prefix is flushed when Redis is back.
 const MAX_PENDING: usize = 100_000;
+/// How many records' values [`CachedStore::connect`] keeps in the process.
+const DEFAULT_LOCAL_CAPACITY: usize = 10_000;
 
 /// Stores a value only if the record's cache generation is still the one seen before the inner
 /// store was read, so a read racing with a write never puts the old value back.
@@ -74,6 +79,30 @@ return #KEYS
 /// Writes made to the inner store by other processes without going through a `CachedStore` on
 /// the same Redis become visible when the cached value expires (the time to live, 5 minutes by
 /// default).
+///
+/// # The local tier
+/// With [`with_local_tier`](CachedStore::with_local_tier) (on by default for
+/// [`connect`](CachedStore::connect)), the handle also keeps the decoded values of up to
+/// `capacity` recently read records in the process, so a repeated read costs a map lookup and a
+/// clone instead of a Redis round trip and a JSON parse. It stays coherent through Redis'
+/// server-assisted client-side caching: a second, RESP3 connection turns on
+/// `CLIENT TRACKING ON BCAST PREFIX {prefix:`, and Redis pushes the name of every cache hash that
+/// changes (a write through any `CachedStore` on the same Redis and prefix, a fill, an expiry, a
+/// flush), whose value the process then drops.
+/// - A write through this handle (or a clone of it) drops its records from the tier before it
+///   returns, so it is never followed by a stale read here.
+/// - A write through another handle, in this process or another, reaches the tier when Redis'
+///   invalidation message does, normally well under a millisecond after that write's own
+///   invalidation of Redis; until then the tier may serve the value that write replaced.
+/// - A value read from Redis is kept only if no invalidation of its record, nor a flush, nor a
+///   reconnection, arrived while it was being read, so a racing write never leaves the old value
+///   behind.
+/// - When the tracking connection drops, the tier is emptied and bypassed until tracking is on
+///   again (retried after `retry_after`). Values also leave it after the time to live, and the
+///   least recently used ones (CLOCK) when it is full.
+///
+/// The tier needs a single Redis server: tracking on one node of a cluster would not hear about
+/// the others.
 pub struct CachedStore<S> {
     inner: S,
     shared: Arc<Shared>,
@@ -113,6 +142,29 @@ struct Shared {
     pending: Mutex<HashSet<String>>,
     /// Too many failed invalidations to remember: flush everything under the prefix.
     flush_all: AtomicBool,
+    /// The server and capacity of the local tier, if it is on.
+    local_config: Option<(redis::Client, usize)>,
+    /// The local tier, built from the settings on first use.
+    local: OnceLock<Option<Local>>,
+}
+
+/// The in-process tier and the connection that keeps it coherent.
+struct Local {
+    tier: Arc<Tier>,
+    tracking: Tracking,
+}
+
+/// What the local tier holds and has served: see [`CachedStore::local_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LocalStats {
+    /// Records with values in the tier now.
+    pub entries: usize,
+    /// Reads the tier has served since the handle was built.
+    pub hits: u64,
+    /// Whether Redis is telling the tier about changes (the tracking connection is up), so it
+    /// keeps and serves values.
+    pub tracking: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -132,9 +184,10 @@ impl<S: Store> CachedStore<S> {
         Self::from_conn(inner, Conn::Cluster(connection))
     }
 
-    /// Puts a cache on the server at `url` in front of `inner`. The connection is made lazily
-    /// with short timeouts (250 ms to connect, 500 ms per command), so this succeeds, and the
-    /// store works, while Redis is down.
+    /// Puts a cache on the server at `url` in front of `inner`, with a local tier of up to
+    /// 10,000 records ([`with_local_tier`](CachedStore::with_local_tier)). The connections are
+    /// made lazily with short timeouts (250 ms to connect, 500 ms per command), so this
+    /// succeeds, and the store works, while Redis is down.
     ///
     /// # Errors
     /// [`Error::Backend`](persona_core::Error::Backend) for a malformed URL.
@@ -144,8 +197,9 @@ impl<S: Store> CachedStore<S> {
             .set_connection_timeout(Some(Duration::from_millis(250)))
             .set_response_timeout(Some(Duration::from_millis(500)))
             .set_number_of_retries(0);
-        let manager = ConnectionManager::new_lazy_with_config(client, config).map_err(db)?;
-        Ok(Self::new(inner, manager))
+        let manager =
+            ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(db)?;
+        Ok(Self::new(inner, manager).with_local_tier(&client, DEFAULT_LOCAL_CAPACITY))
     }
 
     fn from_conn(inner: S, conn: Conn) -> Self {
@@ -162,6 +216,8 @@ impl<S: Store> CachedStore<S> {
                 warned: AtomicBool::new(false),
                 pending: Mutex::new(HashSet::new()),
                 flush_all: AtomicBool::new(false),
+                local_config: None,
+                local: OnceLock::new(),
             }),
         }
     }
@@ -179,6 +235,8 @@ impl<S: Store> CachedStore<S> {
                 warned: AtomicBool::new(false),
                 pending: Mutex::new(lock(&s.pending).clone()),
                 flush_all: AtomicBool::new(s.flush_all.load(Ordering::SeqCst)),
+                local_config: s.local_config.clone(),
+                local: OnceLock::new(),
             };
             self.shared = Arc::new(copy);
         }
@@ -211,6 +269,71 @@ impl<S: Store> CachedStore<S> {
         self
     }
 
+    /// The same cache with a local tier of up to `capacity` records in this process, kept
+    /// coherent by a tracking connection to the server `client` points at (the one the cache
+    /// uses). See [the local tier](CachedStore#the-local-tier). The connection is made on
+    /// first use, so this works while Redis is down. A cache on a cluster connection keeps no
+    /// local tier ([`local_stats`](CachedStore::local_stats) is `None`): tracking one node would
+    /// miss the others' changes.
+    pub fn with_local_tier(mut self, client: &redis::Client, capacity: usize) -> Self {
+        if matches!(self.shared.conn, Conn::Single(_)) {
+            self.shared_mut().local_config = Some((client.clone(), capacity.max(1)));
+        }
+        self
+    }
+
+    /// The same cache without a local tier: every read goes to Redis.
+    pub fn without_local_tier(mut self) -> Self {
+        self.shared_mut().local_config = None;
+        self
+    }
+
+    /// What the local tier holds and has served; `None` when the handle has none.
+    pub fn local_stats(&self) -> Option<LocalStats> {
+        self.shared.local_config.as_ref()?;
+        let tier = match self.local() {
+            Some(local) => &local.tier,
+            None => {
+                return Some(LocalStats {
+                    entries: 0,
+                    hits: 0,
+                    tracking: false,
+                });
+            }
+        };
+        Some(LocalStats {
+            entries: tier.len(),
+            hits: tier.hits(),
+            tracking: tier.is_live(),
+        })
+    }
+
+    /// The local tier, built from the settings on first use.
+    fn local(&self) -> Option<&Local> {
+        self.shared
+            .local
+            .get_or_init(|| {
+                let (client, capacity) = self.shared.local_config.as_ref()?;
+                let tracking =
+                    Tracking::new(client, &self.shared.prefix, self.shared.retry_after).ok()?;
+                Some(Local {
+                    tier: Arc::new(Tier::new(*capacity, self.shared.ttl)),
+                    tracking,
+                })
+            })
+            .as_ref()
+    }
+
+    /// The local tier if it is on and tracking (connecting first if needed).
+    async fn live_tier(&self) -> Option<&Tier> {
+        let local = self.local()?;
+        local
+            .tracking
+            .ensure(&local.tier)
+            .await
+            .then_some(&*local.tier)
+    }
+
     /// The wrapped store.
     pub fn inner(&self) -> &S {
         &self.inner
@@ -230,7 +353,16 @@ impl<S: Store> CachedStore<S> {
     /// # Errors
     /// Backend errors (the cache itself is unreachable).
     pub async fn clear_cache(&self) -> Result<u64> {
-        crate::store::clear_keys(&self.shared.conn, &self.base).await
+        let cleared = crate::store::clear_keys(&self.shared.conn, &self.base).await;
+        self.flush_local();
+        cleared
+    }
+
+    /// Empties the local tier (of every namespace: it is shared).
+    fn flush_local(&self) {
+        if let Some(local) = self.shared.local.get().and_then(Option::as_ref) {
+            local.tier.flush();
+        }
     }
 
     fn key(&self, kind: Kind, id: &str) -> String {
@@ -309,6 +441,7 @@ impl<S: Store> CachedStore<S> {
         let pattern_base = format!("{{{}:", self.shared.prefix);
         match crate::store::clear_keys(&self.shared.conn, &pattern_base).await {
             Ok(_) => {
+                self.flush_local();
                 lock(&self.shared.pending).clear();
                 self.shared.flush_all.store(false, Ordering::SeqCst);
                 self.succeeded();
@@ -352,6 +485,11 @@ impl<S: Store> CachedStore<S> {
         } else {
             Some(self.invalidate_keys(&keys).await)
         };
+        // After Redis: a read of this process that starts from here on finds Redis invalidated
+        // (or the keys pending, which bypasses the cache), and one in flight is spoiled.
+        if let Some(local) = self.shared.local.get().and_then(Option::as_ref) {
+            local.tier.invalidate(keys.iter().map(String::as_str));
+        }
         match result {
             Some(Ok(())) => self.succeeded(),
             Some(Err(error)) => {
@@ -380,12 +518,20 @@ impl<S: Store> CachedStore<S> {
         decode: impl Fn(&[u8]) -> Option<T>,
     ) -> Result<Option<T>>
     where
+        T: Clone + Send + Sync + 'static,
         F: Future<Output = Result<Option<T>>>,
     {
         let key = self.key(kind, id);
         if !self.usable(&key).await {
             return load.await;
         }
+        let ticket = match self.live_tier().await {
+            Some(tier) => match tier.lookup::<T>(&key, field) {
+                Lookup::Hit(value) => return Ok(Some(value)),
+                Lookup::Miss(ticket) => ticket,
+            },
+            None => None,
+        };
         let hit: redis::RedisResult<(Option<Vec<u8>>, Option<String>)> = redis::cmd("HMGET")
             .arg(&key)
             .arg(field)
@@ -396,6 +542,9 @@ impl<S: Store> CachedStore<S> {
             Ok((Some(bytes), _)) => {
                 self.succeeded();
                 if let Some(value) = decode(&bytes) {
+                    if let Some(ticket) = ticket {
+                        ticket.keep(field, &value);
+                    }
                     return Ok(Some(value));
                 }
                 None

@@ -9,7 +9,7 @@ mod lua;
 mod query;
 mod store;
 
-pub use cache::CachedStore;
+pub use cache::{CachedStore, LocalStats};
 pub use error::LayoutError;
 pub use store::{RedisStore, ReindexStep};
 

@@ -253,3 +253,247 @@ async fn writes_invalidate_cached_reads() {
     );
     store.clear_cache().await.unwrap();
 }
+
+/// Polls `read` every millisecond for up to two seconds until it returns `expected`.
+async fn eventually<F, Fut>(expected: &Persona, mut read: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Persona>,
+{
+    for _ in 0..2_000 {
+        if read().await == *expected {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn local_tier_serves_repeated_reads_and_hears_other_handles_writes() {
+    let Some(mut raw) = common::manager().await else {
+        return;
+    };
+    let prefix = format!("test-local-{}", services::unique_suffix());
+    let inner = MemoryStore::new();
+    let url = services::redis_url();
+    let writer = CachedStore::connect(inner.clone(), &url)
+        .unwrap()
+        .with_prefix(&prefix)
+        .unwrap();
+    let reader = CachedStore::connect(inner.clone(), &url)
+        .unwrap()
+        .with_prefix(&prefix)
+        .unwrap();
+    let created = writer
+        .personas()
+        .create(&actor(), Persona::new("A", "t", "p"))
+        .await
+        .unwrap();
+    let id = created.id.to_string();
+
+    // The first read fills Redis, the second reads Redis into the tier, and later ones are
+    // local. (Redis also pushes the fill's own change of the hash; when that message arrives
+    // after the second read, it drops the copy and the third read keeps it again.)
+    for _ in 0..4 {
+        assert_eq!(reader.personas().get(&id).await.unwrap(), created);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let stats = reader
+        .local_stats()
+        .expect("connect turns the local tier on");
+    assert!(stats.tracking);
+    assert_eq!(stats.entries, 1);
+    assert!(stats.hits >= 1, "{stats:?}");
+    let hits = stats.hits;
+
+    // Written behind both caches' backs: the reader's tier still serves its copy...
+    let mut behind = created.clone();
+    behind.topic = "behind".into();
+    let behind = inner.personas().update(&actor(), behind).await.unwrap();
+    assert_eq!(reader.personas().get(&id).await.unwrap(), created);
+    assert_eq!(reader.local_stats().unwrap().hits, hits + 1);
+
+    // ...until another handle's write invalidates the Redis hash, which Redis pushes to it.
+    let mut changed = behind.clone();
+    changed.name = "B".into();
+    let updated = writer.personas().update(&actor(), changed).await.unwrap();
+    assert!(
+        eventually(&updated, || async {
+            reader.personas().get(&id).await.unwrap()
+        })
+        .await,
+        "the reader's tier hears the writer's invalidation"
+    );
+
+    // Any change of the hash, even by a plain Redis client, drops the local copy.
+    for _ in 0..3 {
+        assert_eq!(reader.personas().get(&id).await.unwrap(), updated);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(reader.local_stats().unwrap().entries, 1);
+    let _: () = raw
+        .del(format!("{{{prefix}:default}}:c:persona:{id}"))
+        .await
+        .unwrap();
+    let mut dropped = false;
+    for _ in 0..2_000 {
+        if reader.local_stats().unwrap().entries == 0 {
+            dropped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!(dropped, "a DEL of the cache hash reaches the tier");
+
+    // A write through the handle itself is seen at once, with no wait for Redis' message.
+    let mut mine = updated.clone();
+    mine.name = "C".into();
+    let mine = reader.personas().update(&actor(), mine).await.unwrap();
+    assert_eq!(reader.personas().get(&id).await.unwrap(), mine);
+    writer.clear_cache().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn local_tier_is_emptied_and_bypassed_while_tracking_is_down() {
+    let Some(_) = common::manager().await else {
+        return;
+    };
+    let prefix = format!("test-local-cut-{}", services::unique_suffix());
+    let proxy = Proxy::start("127.0.0.1:0".parse().unwrap()).await;
+    let inner = MemoryStore::new();
+    // Data through the real server, tracking through the proxy the test cuts.
+    let tracked =
+        persona_store_redis::redis::Client::open(format!("redis://{}/", proxy.addr)).unwrap();
+    let store = CachedStore::new(inner.clone(), common::manager().await.unwrap())
+        .with_prefix(&prefix)
+        .unwrap()
+        .with_local_tier(&tracked, 100)
+        .with_retry_after(Duration::from_millis(20));
+    let created = store
+        .personas()
+        .create(&actor(), Persona::new("A", "t", "p"))
+        .await
+        .unwrap();
+    let id = created.id.to_string();
+    for _ in 0..4 {
+        assert_eq!(store.personas().get(&id).await.unwrap(), created);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(store.local_stats().unwrap().hits >= 1);
+
+    proxy.cut().await;
+    let mut down = false;
+    for _ in 0..2_000 {
+        if !store.local_stats().unwrap().tracking {
+            down = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert!(down, "the tier notices the tracking connection drop");
+    assert_eq!(store.local_stats().unwrap().entries, 0);
+    // Changed in Redis' cache behind the tier's back while it cannot hear about it: reads go to
+    // Redis, not to a local copy.
+    let mut behind = created.clone();
+    behind.topic = "behind".into();
+    let behind = inner.personas().update(&actor(), behind).await.unwrap();
+    store.clear_cache().await.unwrap();
+    let hits = store.local_stats().unwrap().hits;
+    for _ in 0..3 {
+        assert_eq!(store.personas().get(&id).await.unwrap(), behind);
+    }
+    assert_eq!(
+        store.local_stats().unwrap().hits,
+        hits,
+        "no local hits while down"
+    );
+
+    // Tracking comes back on the next read after the pause, and the tier fills again.
+    let _back = Proxy::start(proxy.addr).await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    for _ in 0..4 {
+        assert_eq!(store.personas().get(&id).await.unwrap(), behind);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let stats = store.local_stats().unwrap();
+    assert!(stats.tracking);
+    assert!(stats.hits > hits);
+    store.clear_cache().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn local_tiers_under_concurrent_writes_never_keep_a_replaced_value() {
+    let Some(_) = common::manager().await else {
+        return;
+    };
+    let prefix = format!("test-local-race-{}", services::unique_suffix());
+    let inner = MemoryStore::new();
+    let url = services::redis_url();
+    let handles: Vec<CachedStore<MemoryStore>> = (0..2)
+        .map(|_| {
+            CachedStore::connect(inner.clone(), &url)
+                .unwrap()
+                .with_prefix(&prefix)
+                .unwrap()
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let created = handles[0]
+            .personas()
+            .create(&actor(), Persona::new(format!("p{n}"), "t", "p"))
+            .await
+            .unwrap();
+        ids.push(created.id.to_string());
+    }
+    // Each handle rewrites every record and reads it back through itself (it must see its own
+    // write or a later one), while readers on both handles keep the tiers busy.
+    let mut tasks = Vec::new();
+    for (h, handle) in handles.iter().enumerate() {
+        for reader in 0..2 {
+            let (handle, ids) = (handle.clone(), ids.clone());
+            tasks.push(tokio::spawn(async move {
+                for round in 0..300 {
+                    let id = &ids[(round + reader) % ids.len()];
+                    handle.personas().get(id).await.unwrap();
+                }
+            }));
+        }
+        let (handle, ids) = (handle.clone(), ids.clone());
+        tasks.push(tokio::spawn(async move {
+            for round in 0..80 {
+                for id in &ids {
+                    let mut current = handle.inner().personas().get(id).await.unwrap();
+                    current.topic = format!("h{h} r{round}");
+                    let Ok(written) = handle.personas().update(&actor(), current).await else {
+                        continue;
+                    };
+                    let seen = handle.personas().get(id).await.unwrap();
+                    assert!(
+                        seen.version >= written.version,
+                        "{id}: read {} after writing {}",
+                        seen.version,
+                        written.version
+                    );
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // Once Redis' messages are in, every tier serves the last write.
+    for id in &ids {
+        let last = inner.personas().get(id).await.unwrap();
+        for handle in &handles {
+            assert!(
+                eventually(&last, || async { handle.personas().get(id).await.unwrap() }).await,
+                "{id} converges to version {}",
+                last.version
+            );
+        }
+    }
+    assert!(handles.iter().any(|h| h.local_stats().unwrap().hits > 0));
+    handles[0].clear_cache().await.unwrap();
+}

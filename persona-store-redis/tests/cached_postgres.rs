@@ -1,6 +1,6 @@
 //! The whole conformance suite for `CachedStore` in front of `PostgresStore`, each test in a
 //! fresh PostgreSQL schema (dropped when the test's store goes away) under a fresh cache key
-//! prefix.
+//! prefix, with the cache's local tier on.
 //!
 //! Needs PostgreSQL (`TEST_POSTGRES_URL`) and Redis (`TEST_REDIS_URL`); skips when either is
 //! unreachable unless `TEST_REQUIRE_SERVICES=1`.
@@ -60,6 +60,7 @@ persona_testkit::conformance_tests!(async {
     Some(
         CachedStore::new(inner, manager)
             .with_prefix(&format!("test-cache-pg-{}", services::unique_suffix()))
-            .expect("valid prefix"),
+            .expect("valid prefix")
+            .with_local_tier(&common::client(), 1_000),
     )
 });

@@ -1,5 +1,5 @@
 //! The whole conformance suite, for `RedisStore` and for `CachedStore` in front of `MemoryStore`
-//! and in front of a SQLite database file.
+//! (Redis alone) and in front of a SQLite database file (with its local tier in the process).
 //!
 //! Each test gets a random key prefix (`test-<random>`), so tests run in parallel; the keys of a
 //! prefix are left behind for inspection (run `redis-cli --scan --pattern '{test-*'` to see them,
@@ -41,7 +41,8 @@ mod cached_sqlite {
         Some(
             CachedStore::new(inner, manager)
                 .with_prefix(&format!("test-cache-sqlite-{suffix}"))
-                .expect("valid prefix"),
+                .expect("valid prefix")
+                .with_local_tier(&super::common::client(), 1_000),
         )
     });
 }

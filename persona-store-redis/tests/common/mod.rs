@@ -40,3 +40,9 @@ pub async fn store() -> Option<RedisStore> {
             .expect("valid prefix"),
     )
 }
+
+/// A client for `TEST_REDIS_URL`, for the cache's local tier (its tracking connection).
+pub fn client() -> persona_store_redis::redis::Client {
+    persona_store_redis::redis::Client::open(services::redis_url().as_str())
+        .expect("valid TEST_REDIS_URL")
+}

@@ -1,0 +1,550 @@
+//! The in-process tier of [`CachedStore`](super::CachedStore): decoded values of recently read
+//! records, kept coherent with Redis by server-assisted client-side caching.
+//!
+//! A dedicated RESP3 connection turns on `CLIENT TRACKING … BCAST PREFIX {prefix:`, so Redis
+//! pushes the name of every cache key that changes (a write through any handle invalidating
+//! it, a fill, an expiry, a flush) to this process, which drops its copy. A value enters the tier
+//! only when it was read from Redis while the tracking connection was up, and only if no
+//! invalidation of its key (nor a flush, nor a reconnection) arrived between the start of that
+//! read and the insertion: an invalidation that raced with the read therefore never leaves the
+//! old value behind, whatever order the two connections' messages arrive in. When the tracking
+//! connection drops, the tier is emptied and bypassed until tracking is on again.
+//!
+//! Eviction is CLOCK (second chance), an LRU approximation with O(1) work per operation: each
+//! entry has a referenced bit, set by a hit and cleared as the hand passes it.
+
+use std::any::Any;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
+
+type Shared = Arc<dyn Any + Send + Sync>;
+
+/// Decoded values, the reads in flight, and whether Redis is telling us about changes.
+pub(crate) struct Tier {
+    capacity: usize,
+    ttl: Duration,
+    state: Mutex<State>,
+    hits: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// Tracking is on, on the current connection: values may be kept.
+    live: bool,
+    /// The tracking connection that `live` refers to (a late message from an earlier one is
+    /// told apart by this number).
+    connection: u64,
+    /// Bumped whenever every value is dropped at once (flush, disconnection, new connection),
+    /// so reads that started before cannot insert.
+    epoch: u64,
+    entries: HashMap<String, Entry>,
+    /// The CLOCK ring: keys with the stamp of the entry they were pushed for; a key whose entry
+    /// was since removed or replaced (another stamp) is skipped.
+    ring: VecDeque<(String, u64)>,
+    next_stamp: u64,
+    /// Keys being read, with how many invalidations each received meanwhile.
+    in_flight: HashMap<String, InFlight>,
+}
+
+struct Entry {
+    stamp: u64,
+    referenced: bool,
+    expires: Instant,
+    /// The cached fields of the record's hash (`g` for the record, `vs`, `v<n>`): few, so a list.
+    fields: Vec<(Box<str>, Shared)>,
+}
+
+#[derive(Default)]
+struct InFlight {
+    readers: u32,
+    invalidations: u64,
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What a lookup found.
+pub(crate) enum Lookup<'a, T> {
+    /// A value kept in the process.
+    Hit(T),
+    /// Not kept: read it from Redis, then offer it to the ticket (if any: none while tracking is
+    /// off).
+    Miss(Option<Ticket<'a>>),
+}
+
+/// A read in flight. Dropping it without [`Ticket::keep`] just ends the read.
+pub(crate) struct Ticket<'a> {
+    tier: &'a Tier,
+    key: &'a str,
+    epoch: u64,
+    invalidations: u64,
+}
+
+impl Ticket<'_> {
+    /// Keeps `value` as the key's `field`, unless the key was invalidated (or everything was
+    /// dropped, or tracking went off) since the read began.
+    pub(crate) fn keep<T: Clone + Send + Sync + 'static>(self, field: &str, value: &T) {
+        let mut state = lock(&self.tier.state);
+        let unchanged = state.live
+            && state.epoch == self.epoch
+            && state
+                .in_flight
+                .get(self.key)
+                .is_some_and(|f| f.invalidations == self.invalidations);
+        if unchanged {
+            self.tier
+                .insert(&mut state, self.key, field, Arc::new(value.clone()));
+        }
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.tier.state);
+        if let Some(flight) = state.in_flight.get_mut(self.key) {
+            flight.readers -= 1;
+            if flight.readers == 0 {
+                state.in_flight.remove(self.key);
+            }
+        }
+    }
+}
+
+impl Tier {
+    pub(crate) fn new(capacity: usize, ttl: Duration) -> Tier {
+        Tier {
+            capacity: capacity.max(1),
+            ttl,
+            state: Mutex::new(State::default()),
+            hits: AtomicU64::new(0),
+        }
+    }
+
+    /// How many reads the tier has served.
+    pub(crate) fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    /// How many records have values in the tier.
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.state).entries.len()
+    }
+
+    pub(crate) fn is_live(&self) -> bool {
+        lock(&self.state).live
+    }
+
+    /// The key's `field` if kept (and not expired), or a ticket for reading it elsewhere.
+    pub(crate) fn lookup<'a, T: Clone + 'static>(
+        &'a self,
+        key: &'a str,
+        field: &str,
+    ) -> Lookup<'a, T> {
+        let mut state = lock(&self.state);
+        if !state.live {
+            return Lookup::Miss(None);
+        }
+        let now = Instant::now();
+        if let Some(entry) = state.entries.get_mut(key) {
+            if entry.expires > now {
+                let found = entry
+                    .fields
+                    .iter()
+                    .find(|(name, _)| &**name == field)
+                    .and_then(|(_, value)| value.downcast_ref::<T>());
+                if let Some(value) = found {
+                    entry.referenced = true;
+                    let value = value.clone();
+                    drop(state);
+                    self.hits.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Hit(value);
+                }
+            } else {
+                state.entries.remove(key);
+            }
+        }
+        let epoch = state.epoch;
+        let flight = state.in_flight.entry(key.to_owned()).or_default();
+        flight.readers += 1;
+        let invalidations = flight.invalidations;
+        Lookup::Miss(Some(Ticket {
+            tier: self,
+            key,
+            epoch,
+            invalidations,
+        }))
+    }
+
+    fn insert(&self, state: &mut State, key: &str, field: &str, value: Shared) {
+        let expires = Instant::now() + self.ttl;
+        if let Some(entry) = state.entries.get_mut(key) {
+            match entry.fields.iter_mut().find(|(name, _)| &**name == field) {
+                Some(slot) => slot.1 = value,
+                None => entry.fields.push((field.into(), value)),
+            }
+            entry.expires = entry.expires.min(expires);
+            return;
+        }
+        while state.entries.len() >= self.capacity {
+            Self::evict_one(state);
+        }
+        let stamp = state.next_stamp;
+        state.next_stamp += 1;
+        state.entries.insert(
+            key.to_owned(),
+            Entry {
+                stamp,
+                referenced: false,
+                expires,
+                fields: vec![(field.into(), value)],
+            },
+        );
+        state.ring.push_back((key.to_owned(), stamp));
+        // Keys of removed entries stay in the ring until the hand reaches them; keep it bounded.
+        if state.ring.len() > 2 * self.capacity + 64 {
+            let State { entries, ring, .. } = state;
+            ring.retain(|(key, stamp)| entries.get(key).is_some_and(|e| e.stamp == *stamp));
+        }
+    }
+
+    /// Moves the CLOCK hand until one entry is evicted.
+    fn evict_one(state: &mut State) {
+        while let Some((key, stamp)) = state.ring.pop_front() {
+            let Some(entry) = state.entries.get_mut(&key) else {
+                continue;
+            };
+            if entry.stamp != stamp {
+                continue;
+            }
+            if entry.referenced {
+                entry.referenced = false;
+                state.ring.push_back((key, stamp));
+                continue;
+            }
+            state.entries.remove(&key);
+            return;
+        }
+        // The ring lost track of the entries (cannot happen while every insert pushes one):
+        // start over rather than loop.
+        state.entries.clear();
+    }
+
+    /// Drops the values of `keys`, and spoils the reads of them in flight.
+    pub(crate) fn invalidate<'k>(&self, keys: impl IntoIterator<Item = &'k str>) {
+        let mut state = lock(&self.state);
+        for key in keys {
+            state.entries.remove(key);
+            if let Some(flight) = state.in_flight.get_mut(key) {
+                flight.invalidations += 1;
+            }
+        }
+    }
+
+    /// Drops every value, and spoils every read in flight.
+    pub(crate) fn flush(&self) {
+        let mut state = lock(&self.state);
+        Self::flush_locked(&mut state);
+    }
+
+    fn flush_locked(state: &mut State) {
+        state.entries.clear();
+        state.ring.clear();
+        state.epoch += 1;
+    }
+
+    /// Tracking is on, on connection `connection`: start keeping values.
+    fn went_live(&self, connection: u64) {
+        let mut state = lock(&self.state);
+        Self::flush_locked(&mut state);
+        state.connection = connection;
+        state.live = true;
+    }
+
+    /// Connection `connection` dropped: forget everything if it is the current one.
+    fn disconnected(&self, connection: u64) {
+        let mut state = lock(&self.state);
+        if state.connection == connection {
+            state.live = false;
+            Self::flush_locked(&mut state);
+        }
+    }
+
+    /// A message pushed on tracking connection `connection`.
+    fn pushed(&self, connection: u64, push: PushInfo) {
+        match push.kind {
+            PushKind::Disconnection => self.disconnected(connection),
+            PushKind::Invalidate => match push.data.first() {
+                Some(Value::Array(keys)) => {
+                    let keys: Vec<&[u8]> = keys
+                        .iter()
+                        .filter_map(|key| match key {
+                            Value::BulkString(bytes) => Some(bytes.as_slice()),
+                            _ => None,
+                        })
+                        .collect();
+                    self.invalidate(keys.into_iter().filter_map(|k| std::str::from_utf8(k).ok()));
+                }
+                // A null list: the server flushed its databases.
+                _ => self.flush(),
+            },
+            _ => {}
+        }
+    }
+}
+
+/// The connection on which Redis tells this process which cache keys changed.
+pub(crate) struct Tracking {
+    client: redis::Client,
+    /// `{prefix:`, the start of every cache key of the decorator's prefix.
+    key_prefix: String,
+    retry_after: Duration,
+    connecting: AtomicBool,
+    next_attempt: Mutex<Option<Instant>>,
+    connections: AtomicU64,
+    current: tokio::sync::Mutex<Option<MultiplexedConnection>>,
+}
+
+impl Tracking {
+    /// A tracker for the server `client` points at (its protocol is switched to RESP3, which
+    /// push messages need).
+    pub(crate) fn new(
+        client: &redis::Client,
+        prefix: &str,
+        retry_after: Duration,
+    ) -> redis::RedisResult<Tracking> {
+        let info = client.get_connection_info().clone();
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(ProtocolVersion::RESP3);
+        let client = redis::Client::open(info.set_redis_settings(settings))?;
+        Ok(Tracking {
+            client,
+            key_prefix: format!("{{{prefix}:"),
+            retry_after,
+            connecting: AtomicBool::new(false),
+            next_attempt: Mutex::new(None),
+            connections: AtomicU64::new(0),
+            current: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// Connects and turns tracking on unless the tier is live, another call is already at it,
+    /// or the last attempt failed less than `retry_after` ago. Returns whether the tier is live.
+    pub(crate) async fn ensure(&self, tier: &Arc<Tier>) -> bool {
+        if tier.is_live() {
+            return true;
+        }
+        {
+            let next = self
+                .next_attempt
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if next.is_some_and(|at| Instant::now() < at) {
+                return false;
+            }
+        }
+        if self.connecting.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        let live = self.connect(tier).await.is_ok();
+        if !live {
+            *self
+                .next_attempt
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + self.retry_after);
+        }
+        self.connecting.store(false, Ordering::Release);
+        live
+    }
+
+    async fn connect(&self, tier: &Arc<Tier>) -> redis::RedisResult<()> {
+        let number = self.connections.fetch_add(1, Ordering::Relaxed) + 1;
+        let weak: Weak<Tier> = Arc::downgrade(tier);
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(Duration::from_millis(250)))
+            .set_response_timeout(Some(Duration::from_millis(500)))
+            .set_push_sender(move |push: PushInfo| {
+                if let Some(tier) = weak.upgrade() {
+                    tier.pushed(number, push);
+                }
+                Ok::<(), ()>(())
+            });
+        let mut connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        redis::cmd("CLIENT")
+            .arg("TRACKING")
+            .arg("ON")
+            .arg("BCAST")
+            .arg("PREFIX")
+            .arg(&self.key_prefix)
+            .exec_async(&mut connection)
+            .await?;
+        // From here on every change of a cache key reaches `pushed`; reads that began before
+        // cannot insert (`went_live` starts a new epoch).
+        tier.went_live(number);
+        *self.current.lock().await = Some(connection);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(capacity: usize) -> Tier {
+        let tier = Tier::new(capacity, Duration::from_secs(60));
+        tier.went_live(1);
+        tier
+    }
+
+    fn read(tier: &Tier, key: &str) -> Option<u32> {
+        match tier.lookup::<u32>(key, "g") {
+            Lookup::Hit(value) => Some(value),
+            Lookup::Miss(_) => None,
+        }
+    }
+
+    fn fill(tier: &Tier, key: &str, value: u32) {
+        match tier.lookup::<u32>(key, "g") {
+            Lookup::Miss(Some(ticket)) => ticket.keep("g", &value),
+            Lookup::Miss(None) => panic!("tier not live"),
+            Lookup::Hit(_) => panic!("{key} already kept"),
+        }
+    }
+
+    #[test]
+    fn keeps_values_read_while_live_and_serves_them() {
+        let tier = live(10);
+        assert_eq!(read(&tier, "a"), None);
+        fill(&tier, "a", 1);
+        assert_eq!(read(&tier, "a"), Some(1));
+        assert_eq!(tier.hits(), 1);
+        // Another field of the same record is a miss until kept.
+        assert!(matches!(
+            tier.lookup::<u32>("a", "vs"),
+            Lookup::Miss(Some(_))
+        ));
+    }
+
+    #[test]
+    fn an_invalidation_during_the_read_keeps_the_old_value_out() {
+        let tier = live(10);
+        let Lookup::Miss(Some(ticket)) = tier.lookup::<u32>("a", "g") else {
+            panic!("miss expected");
+        };
+        tier.invalidate(["a"]);
+        ticket.keep("g", &1u32);
+        assert_eq!(read(&tier, "a"), None);
+        // Another key's invalidation does not spoil the read.
+        let Lookup::Miss(Some(ticket)) = tier.lookup::<u32>("a", "g") else {
+            panic!("miss expected");
+        };
+        tier.invalidate(["b"]);
+        ticket.keep("g", &2u32);
+        assert_eq!(read(&tier, "a"), Some(2));
+    }
+
+    #[test]
+    fn flush_and_disconnection_keep_reads_in_flight_out() {
+        let tier = live(10);
+        let Lookup::Miss(Some(ticket)) = tier.lookup::<u32>("a", "g") else {
+            panic!("miss expected");
+        };
+        tier.flush();
+        ticket.keep("g", &1u32);
+        assert_eq!(read(&tier, "a"), None);
+
+        fill(&tier, "a", 1);
+        let Lookup::Miss(Some(ticket)) = tier.lookup::<u32>("b", "g") else {
+            panic!("miss expected");
+        };
+        // A message from an older connection changes nothing...
+        tier.pushed(
+            0,
+            PushInfo {
+                kind: PushKind::Disconnection,
+                data: vec![],
+            },
+        );
+        assert_eq!(read(&tier, "a"), Some(1));
+        // ...the current one's disconnection empties the tier and stops it keeping values.
+        tier.pushed(
+            1,
+            PushInfo {
+                kind: PushKind::Disconnection,
+                data: vec![],
+            },
+        );
+        ticket.keep("g", &2u32);
+        assert!(!tier.is_live());
+        assert!(matches!(tier.lookup::<u32>("a", "g"), Lookup::Miss(None)));
+        tier.went_live(2);
+        assert_eq!(read(&tier, "a"), None);
+        assert_eq!(read(&tier, "b"), None);
+    }
+
+    #[test]
+    fn pushed_invalidations_drop_keys_and_null_flushes() {
+        let tier = live(10);
+        fill(&tier, "a", 1);
+        fill(&tier, "b", 2);
+        tier.pushed(
+            1,
+            PushInfo {
+                kind: PushKind::Invalidate,
+                data: vec![Value::Array(vec![Value::BulkString(b"a".to_vec())])],
+            },
+        );
+        assert_eq!(read(&tier, "a"), None);
+        assert_eq!(read(&tier, "b"), Some(2));
+        tier.pushed(
+            1,
+            PushInfo {
+                kind: PushKind::Invalidate,
+                data: vec![Value::Nil],
+            },
+        );
+        assert_eq!(read(&tier, "b"), None);
+    }
+
+    #[test]
+    fn clock_eviction_bounds_the_tier_and_spares_recently_used_entries() {
+        let tier = live(3);
+        fill(&tier, "a", 1);
+        fill(&tier, "b", 2);
+        fill(&tier, "c", 3);
+        assert_eq!(read(&tier, "a"), Some(1));
+        fill(&tier, "d", 4);
+        assert_eq!(tier.len(), 3);
+        assert_eq!(read(&tier, "b"), None, "the oldest unreferenced entry goes");
+        assert_eq!(
+            read(&tier, "a"),
+            Some(1),
+            "a referenced entry gets a second chance"
+        );
+        for n in 0..1_000 {
+            let key = format!("k{n}");
+            fill(&tier, &key, n);
+            tier.invalidate([key.as_str()]);
+            assert!(tier.len() <= 3);
+        }
+        assert!(lock(&tier.state).ring.len() <= 2 * 3 + 64);
+    }
+
+    #[test]
+    fn expired_values_are_misses() {
+        let tier = Tier::new(10, Duration::ZERO);
+        tier.went_live(1);
+        fill(&tier, "a", 1);
+        assert_eq!(read(&tier, "a"), None);
+    }
+}
