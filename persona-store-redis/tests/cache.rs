@@ -497,3 +497,89 @@ async fn local_tiers_under_concurrent_writes_never_keep_a_replaced_value() {
     assert!(handles.iter().any(|h| h.local_stats().unwrap().hits > 0));
     handles[0].clear_cache().await.unwrap();
 }
+
+/// How many commands (RESP arrays of bulk strings) `data` holds.
+fn commands(data: &[u8]) -> usize {
+    let mut count = 0;
+    let mut rest = data;
+    let line = |rest: &[u8]| -> Option<(usize, usize)> {
+        let end = rest.windows(2).position(|w| w == b"\r\n")?;
+        let value = std::str::from_utf8(&rest[1..end]).ok()?.parse().ok()?;
+        Some((value, end + 2))
+    };
+    while rest.first() == Some(&b'*') {
+        let Some((items, used)) = line(rest) else {
+            break;
+        };
+        rest = &rest[used..];
+        for _ in 0..items {
+            let Some((len, used)) = line(rest) else {
+                return count;
+            };
+            rest = rest.get(used + len + 2..).unwrap_or_default();
+        }
+        count += 1;
+    }
+    count
+}
+
+#[tokio::test]
+async fn a_server_without_tracking_leaves_the_local_tier_off_and_is_not_asked_again() {
+    let Some(manager) = common::manager().await else {
+        return;
+    };
+    let counter = Counter::default();
+    let _guard = tracing::subscriber::set_default(counter.clone());
+    // Answers every command (HELLO first) with an error, as a server before Redis 6 does.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&accepted);
+    let server = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                while let Ok(n) = socket.read(&mut buffer).await {
+                    // One error per command: the client pipelines HELLO with CLIENT SETINFO.
+                    let replies = commands(&buffer[..n]);
+                    let answer = b"-ERR unknown command\r\n".repeat(replies);
+                    if n == 0 || socket.write_all(&answer).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let prefix = format!("test-local-refused-{}", services::unique_suffix());
+    let old_server = persona_store_redis::redis::Client::open(format!("redis://{addr}/")).unwrap();
+    let store = CachedStore::new(MemoryStore::new(), manager)
+        .with_prefix(&prefix)
+        .unwrap()
+        .with_local_tier(&old_server, 100)
+        .with_retry_after(Duration::from_millis(1));
+    let created = store
+        .personas()
+        .create(&actor(), Persona::new("A", "t", "p"))
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        assert_eq!(
+            store.personas().get(created.id.as_str()).await.unwrap(),
+            created
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let stats = store.local_stats().unwrap();
+    assert!(!stats.tracking);
+    assert_eq!(stats.hits, 0);
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "asked once");
+    assert_eq!(counter.warnings.load(Ordering::SeqCst), 1, "said once");
+    assert!(
+        cache_key_exists(&prefix, created.id.as_str()).await,
+        "Redis tier still used"
+    );
+    server.abort();
+    store.clear_cache().await.unwrap();
+}

@@ -304,6 +304,9 @@ pub(crate) struct Tracking {
     /// `{prefix:`, the start of every cache key of the decorator's prefix.
     key_prefix: String,
     retry_after: Duration,
+    /// The server refused RESP3 or tracking (before Redis 6, or a proxy without them): the tier
+    /// stays off rather than retrying.
+    refused: AtomicBool,
     connecting: AtomicBool,
     next_attempt: Mutex<Option<Instant>>,
     connections: AtomicU64,
@@ -328,6 +331,7 @@ impl Tracking {
             client,
             key_prefix: format!("{{{prefix}:"),
             retry_after,
+            refused: AtomicBool::new(false),
             connecting: AtomicBool::new(false),
             next_attempt: Mutex::new(None),
             connections: AtomicU64::new(0),
@@ -341,6 +345,9 @@ impl Tracking {
         if tier.is_live() {
             return true;
         }
+        if self.refused.load(Ordering::Relaxed) {
+            return false;
+        }
         {
             let next = self
                 .next_attempt
@@ -353,12 +360,28 @@ impl Tracking {
         if self.connecting.swap(true, Ordering::AcqRel) {
             return false;
         }
-        let live = self.connect(tier).await.is_ok();
-        if !live {
-            *self
-                .next_attempt
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + self.retry_after);
+        let result = self.connect(tier).await;
+        let live = result.is_ok();
+        if let Err(error) = result {
+            let unreachable = error.is_io_error()
+                || error.is_timeout()
+                || error.is_connection_refusal()
+                || error.is_connection_dropped();
+            if unreachable {
+                *self
+                    .next_attempt
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) =
+                    Some(Instant::now() + self.retry_after);
+            } else {
+                self.refused.store(true, Ordering::Relaxed);
+                tracing::warn!(
+                    backend = "redis-cache",
+                    %error,
+                    "the server does not take client-side caching (RESP3 and CLIENT TRACKING); \
+                     the cache's local tier stays off"
+                );
+            }
         }
         self.connecting.store(false, Ordering::Release);
         live
