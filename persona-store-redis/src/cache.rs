@@ -97,9 +97,15 @@ return #KEYS
 /// - A value read from Redis is kept only if no invalidation of its record, nor a flush, nor a
 ///   reconnection, arrived while it was being read, so a racing write never leaves the old value
 ///   behind.
-/// - When the tracking connection drops, the tier is emptied and bypassed until tracking is on
-///   again (retried after `retry_after`). Values also leave it after the time to live, and the
-///   least recently used ones (CLOCK) when it is full.
+/// - When the tracking connection drops, the tier is emptied and bypassed until a new one is
+///   tracking. Connections are set up in the background (the read that finds the tier off goes
+///   to Redis meanwhile); after a failed attempt the next waits `retry_after`. A live connection
+///   is checked with a `PING` every second, so one that dies without closing (a half-open socket)
+///   stops the tier within about 1.5 s. A server that refuses RESP3 or `CLIENT TRACKING` (before
+///   Redis 6) leaves the tier off, with one warning.
+/// - Values also leave the tier after the time to live, and the least recently used ones (CLOCK)
+///   when it holds `capacity` records; each record keeps at most 8 values (its current version,
+///   its version list and a few versions).
 ///
 /// The tier needs a single Redis server: tracking on one node of a cluster would not hear about
 /// the others.
@@ -151,7 +157,7 @@ struct Shared {
 /// The in-process tier and the connection that keeps it coherent.
 struct Local {
     tier: Arc<Tier>,
-    tracking: Tracking,
+    tracking: Arc<Tracking>,
 }
 
 /// What the local tier holds and has served: see [`CachedStore::local_stats`].
@@ -240,7 +246,12 @@ impl<S: Store> CachedStore<S> {
             };
             self.shared = Arc::new(copy);
         }
-        Arc::get_mut(&mut self.shared).unwrap_or_else(|| unreachable!("just made unique"))
+        let shared =
+            Arc::get_mut(&mut self.shared).unwrap_or_else(|| unreachable!("just made unique"));
+        // A local tier built from the old settings (its tracking prefix, time to live) goes; the
+        // next read builds one from the new settings.
+        shared.local = OnceLock::new();
+        shared
     }
 
     /// The same cache with another key prefix (keys are `{prefix:namespace}:c:…`).
@@ -289,22 +300,21 @@ impl<S: Store> CachedStore<S> {
     }
 
     /// What the local tier holds and has served; `None` when the handle has none.
+    ///
+    /// Before the first read the tier is not built yet: no entries, no hits, not tracking.
     pub fn local_stats(&self) -> Option<LocalStats> {
         self.shared.local_config.as_ref()?;
-        let tier = match self.local() {
-            Some(local) => &local.tier,
-            None => {
-                return Some(LocalStats {
-                    entries: 0,
-                    hits: 0,
-                    tracking: false,
-                });
-            }
+        let Some(Some(local)) = self.shared.local.get() else {
+            return Some(LocalStats {
+                entries: 0,
+                hits: 0,
+                tracking: false,
+            });
         };
         Some(LocalStats {
-            entries: tier.len(),
-            hits: tier.hits(),
-            tracking: tier.is_live(),
+            entries: local.tier.len(),
+            hits: local.tier.hits(),
+            tracking: local.tier.is_live(),
         })
     }
 
@@ -315,23 +325,36 @@ impl<S: Store> CachedStore<S> {
             .get_or_init(|| {
                 let (client, capacity) = self.shared.local_config.as_ref()?;
                 let tracking =
-                    Tracking::new(client, &self.shared.prefix, self.shared.retry_after).ok()?;
+                    match Tracking::new(client, &self.shared.prefix, self.shared.retry_after) {
+                        Ok(tracking) => tracking,
+                        Err(error) => {
+                            tracing::warn!(
+                                backend = CACHE_BACKEND,
+                                %error,
+                                "cannot set up the cache's local tier; it stays off"
+                            );
+                            return None;
+                        }
+                    };
                 Some(Local {
                     tier: Arc::new(Tier::new(*capacity, self.shared.ttl)),
-                    tracking,
+                    tracking: Arc::new(tracking),
                 })
             })
             .as_ref()
     }
 
-    /// The local tier if it is on and tracking (connecting first if needed).
-    async fn live_tier(&self) -> Option<&Tier> {
+    /// The local tier if it is on and tracking (starting to connect in the background if not).
+    fn live_tier(&self) -> Option<&Tier> {
         let local = self.local()?;
-        local
-            .tracking
-            .ensure(&local.tier)
-            .await
-            .then_some(&*local.tier)
+        local.tracking.ensure(&local.tier).then_some(&*local.tier)
+    }
+
+    /// Drops `keys` from the local tier, if there is one.
+    fn invalidate_local(&self, keys: &[String]) {
+        if let Some(Some(local)) = self.shared.local.get() {
+            local.tier.invalidate(keys.iter().map(String::as_str));
+        }
     }
 
     /// The wrapped store.
@@ -360,7 +383,7 @@ impl<S: Store> CachedStore<S> {
 
     /// Empties the local tier (of every namespace: it is shared).
     fn flush_local(&self) {
-        if let Some(local) = self.shared.local.get().and_then(Option::as_ref) {
+        if let Some(Some(local)) = self.shared.local.get() {
             local.tier.flush();
         }
     }
@@ -374,7 +397,7 @@ impl<S: Store> CachedStore<S> {
     }
 
     fn failed(&self, error: &redis::RedisError) {
-        *lock(&self.shared.down_until) = Some(Instant::now() + self.shared.retry_after);
+        *lock(&self.shared.down_until) = Instant::now().checked_add(self.shared.retry_after);
         if !self.shared.warned.swap(true, Ordering::SeqCst) {
             tracing::warn!(
                 backend = CACHE_BACKEND,
@@ -424,6 +447,9 @@ impl<S: Store> CachedStore<S> {
         }
         match self.invalidate_keys(&outstanding).await {
             Ok(()) => {
+                // A read that raced with the failed invalidation may have kept the old value
+                // locally (its Redis read went through while the invalidation did not).
+                self.invalidate_local(&outstanding);
                 let mut pending = lock(&self.shared.pending);
                 for key in &outstanding {
                     pending.remove(key);
@@ -448,7 +474,8 @@ impl<S: Store> CachedStore<S> {
                 true
             }
             Err(_) => {
-                *lock(&self.shared.down_until) = Some(Instant::now() + self.shared.retry_after);
+                *lock(&self.shared.down_until) =
+                    Instant::now().checked_add(self.shared.retry_after);
                 false
             }
         }
@@ -476,28 +503,43 @@ impl<S: Store> CachedStore<S> {
         Ok(())
     }
 
-    async fn invalidate(&self, keys: Vec<String>) {
+    async fn invalidate(&self, keys: &[String]) {
         if keys.is_empty() {
             return;
         }
         let result = if self.resting() {
             None
         } else {
-            Some(self.invalidate_keys(&keys).await)
+            Some(self.invalidate_keys(keys).await)
         };
         // After Redis: a read of this process that starts from here on finds Redis invalidated
         // (or the keys pending, which bypasses the cache), and one in flight is spoiled.
-        if let Some(local) = self.shared.local.get().and_then(Option::as_ref) {
-            local.tier.invalidate(keys.iter().map(String::as_str));
-        }
+        self.invalidate_local(keys);
         match result {
             Some(Ok(())) => self.succeeded(),
             Some(Err(error)) => {
                 self.failed(&error);
-                self.remember(keys);
+                self.remember(keys.to_vec());
             }
-            None => self.remember(keys),
+            None => self.remember(keys.to_vec()),
         }
+    }
+
+    /// Runs the inner write `write` of the records under `keys`, then invalidates them (also
+    /// when the inner store failed, in case it wrote part of a batch). If the caller drops the
+    /// future before the invalidation has finished, the inner store may have been written: the
+    /// keys are dropped locally and remembered as pending, so they bypass the cache until their
+    /// invalidation has been replayed.
+    async fn written<T>(&self, keys: Vec<String>, write: impl Future<Output = T>) -> T {
+        let mut unsettled = Unsettled {
+            store: self,
+            keys: Some(keys),
+        };
+        let result = write.await;
+        let keys = unsettled.keys.as_deref().unwrap_or_default();
+        self.invalidate(keys).await;
+        unsettled.keys = None;
+        result
     }
 
     fn remember(&self, keys: Vec<String>) {
@@ -525,7 +567,7 @@ impl<S: Store> CachedStore<S> {
         if !self.usable(&key).await {
             return load.await;
         }
-        let ticket = match self.live_tier().await {
+        let ticket = match self.live_tier() {
             Some(tier) => match tier.lookup::<T>(&key, field) {
                 Lookup::Hit(value) => return Ok(Some(value)),
                 Lookup::Miss(ticket) => ticket,
@@ -577,6 +619,21 @@ impl<S: Store> CachedStore<S> {
     }
 }
 
+/// A write whose invalidation has not finished: see [`CachedStore::written`].
+struct Unsettled<'a, S: Store> {
+    store: &'a CachedStore<S>,
+    keys: Option<Vec<String>>,
+}
+
+impl<S: Store> Drop for Unsettled<'_, S> {
+    fn drop(&mut self) {
+        if let Some(keys) = self.keys.take() {
+            self.store.invalidate_local(&keys);
+            self.store.remember(keys);
+        }
+    }
+}
+
 fn json_encode<T: Serialize>(value: &T) -> Option<Vec<u8>> {
     serde_json::to_vec(value).ok()
 }
@@ -622,9 +679,7 @@ impl<S: Store> Store for CachedStore<S> {
             .collect();
         keys.sort_unstable();
         keys.dedup();
-        let result = self.inner.apply(batch).await;
-        self.invalidate(keys).await;
-        result
+        self.written(keys, self.inner.apply(batch)).await
     }
 
     async fn get(&self, kind: Kind, id: &str) -> Result<Option<AnyRecord>> {
@@ -638,9 +693,8 @@ impl<S: Store> Store for CachedStore<S> {
     }
 
     async fn purge(&self, kind: Kind, id: &str, actor: &Actor) -> Result<Tombstone> {
-        let result = self.inner.purge(kind, id, actor).await;
-        self.invalidate(vec![self.key(kind, id)]).await;
-        result
+        self.written(vec![self.key(kind, id)], self.inner.purge(kind, id, actor))
+            .await
     }
 
     async fn versions(&self, kind: Kind, id: &str) -> Result<Vec<VersionInfo>> {

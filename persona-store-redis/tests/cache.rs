@@ -6,7 +6,7 @@ mod common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use persona_core::{Actor, Kind, MemoryStore, Persona, Store, StoreExt};
@@ -59,31 +59,57 @@ fn redis_addr() -> SocketAddr {
         .unwrap_or_else(|_| "127.0.0.1:6379".parse().unwrap())
 }
 
-/// A TCP proxy to Redis that the test can cut and restore on the same port.
+/// A TCP proxy to Redis that the test can cut and restore on the same port, and make swallow
+/// requests (so they never reach Redis and get no reply).
 struct Proxy {
     addr: SocketAddr,
     tasks: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+    swallow: Arc<AtomicBool>,
 }
 
 impl Proxy {
     async fn start(addr: SocketAddr) -> Proxy {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = TcpListener::bind(addr).await.expect("bind proxy");
         let addr = listener.local_addr().unwrap();
         let tasks: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let swallow = Arc::new(AtomicBool::new(false));
         let spawned = Arc::clone(&tasks);
+        let swallowing = Arc::clone(&swallow);
         let upstream = redis_addr();
         let accept = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let connection = tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    continue;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let swallowing = Arc::clone(&swallowing);
+                let requests = tokio::spawn(async move {
+                    let mut buffer = vec![0; 64 * 1024];
+                    while let Ok(n) = client_read.read(&mut buffer).await {
+                        if n == 0 {
+                            break;
+                        }
+                        if !swallowing.load(Ordering::SeqCst)
+                            && server_write.write_all(&buffer[..n]).await.is_err()
+                        {
+                            break;
+                        }
                     }
                 });
-                spawned.lock().unwrap().push(connection);
+                let replies = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
+                });
+                spawned.lock().unwrap().extend([requests, replies]);
             }
         });
         tasks.lock().unwrap().push(accept);
-        Proxy { addr, tasks }
+        Proxy {
+            addr,
+            tasks,
+            swallow,
+        }
     }
 
     /// Closes the listener and every proxied connection.
@@ -582,4 +608,119 @@ async fn a_server_without_tracking_leaves_the_local_tier_off_and_is_not_asked_ag
     );
     server.abort();
     store.clear_cache().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_dropped_before_its_invalidation_leaves_its_records_pending() {
+    let Some(_) = common::manager().await else {
+        return;
+    };
+    let proxy = Proxy::start("127.0.0.1:0".parse().unwrap()).await;
+    let prefix = format!("test-dropped-{}", services::unique_suffix());
+    let inner = MemoryStore::new();
+    let store = CachedStore::connect(inner.clone(), &format!("redis://{}/", proxy.addr))
+        .unwrap()
+        .with_prefix(&prefix)
+        .unwrap()
+        .with_retry_after(Duration::from_millis(20));
+    let created = store
+        .personas()
+        .create(&actor(), Persona::new("A", "maths", "p"))
+        .await
+        .unwrap();
+    let id = created.id.to_string();
+    for _ in 0..3 {
+        assert_eq!(store.personas().get(&id).await.unwrap(), created);
+    }
+    assert!(cache_key_exists(&prefix, &id).await);
+
+    // The inner write happens; the invalidation never reaches Redis, and the caller gives up
+    // waiting for it (a timeout around the call, an aborted request).
+    proxy.swallow.store(true, Ordering::SeqCst);
+    let mut changed = created.clone();
+    changed.topic = "geometry".into();
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(100),
+        store.personas().update(&actor(), changed),
+    )
+    .await;
+    assert!(gave_up.is_err(), "the write was still waiting for Redis");
+    let updated = inner.personas().get(&id).await.unwrap();
+    assert_eq!(updated.topic, "geometry", "the inner store was written");
+
+    // Redis still holds the old value; the record must not be served from it.
+    proxy.cut().await;
+    let _back = Proxy::start(proxy.addr).await;
+    // Past the pause after the first failure on the cut connection, reads use Redis again.
+    for _ in 0..20 {
+        assert_eq!(store.personas().get(&id).await.unwrap(), updated);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        cache_key_exists(&prefix, &id).await,
+        "the cache is in use again"
+    );
+    store.clear_cache().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn handles_of_one_cache_share_its_tier_and_builders_rebuild_it() {
+    let Some(_) = common::manager().await else {
+        return;
+    };
+    let url = services::redis_url();
+    let prefix = format!("test-local-share-{}", services::unique_suffix());
+    let inner = MemoryStore::new();
+    // Used (and its tier built) under another prefix first, then re-prefixed: the tier must
+    // track the new prefix, or other handles' writes under it would never reach it.
+    let first = format!("{prefix}-first");
+    let reader = CachedStore::connect(inner.clone(), &url)
+        .unwrap()
+        .with_prefix(&first)
+        .unwrap();
+    let created = inner
+        .personas()
+        .create(&actor(), Persona::new("A", "t", "p"))
+        .await
+        .unwrap();
+    let id = created.id.to_string();
+    reader.personas().get(&id).await.unwrap();
+    assert!(reader.local_stats().is_some());
+    reader.clear_cache().await.unwrap();
+    let reader = reader.with_prefix(&prefix).unwrap();
+    let writer = CachedStore::connect(inner.clone(), &url)
+        .unwrap()
+        .with_prefix(&prefix)
+        .unwrap();
+    for _ in 0..4 {
+        assert_eq!(reader.personas().get(&id).await.unwrap(), created);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(reader.local_stats().unwrap().hits >= 1);
+    let mut changed = created.clone();
+    changed.name = "B".into();
+    let updated = writer.personas().update(&actor(), changed).await.unwrap();
+    assert!(
+        eventually(&updated, || async {
+            reader.personas().get(&id).await.unwrap()
+        })
+        .await,
+        "the re-prefixed tier hears writes under its new prefix"
+    );
+
+    // A handle on the same namespace from `with_namespace` shares the tier: its write is seen
+    // at once, with no wait for Redis' message.
+    let same = reader.with_namespace(reader.namespace().clone());
+    for _ in 0..3 {
+        reader.personas().get(&id).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let hits = reader.local_stats().unwrap().hits;
+    let mut mine = updated.clone();
+    mine.name = "C".into();
+    let mine = same.personas().update(&actor(), mine).await.unwrap();
+    assert_eq!(reader.personas().get(&id).await.unwrap(), mine);
+    assert_eq!(same.personas().get(&id).await.unwrap(), mine);
+    assert!(hits >= 1);
+    reader.clear_cache().await.unwrap();
 }

@@ -19,10 +19,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
 
-type Shared = Arc<dyn Any + Send + Sync>;
+/// A decoded value of some type, told apart again by downcasting.
+type AnyValue = Arc<dyn Any + Send + Sync>;
 
 /// Decoded values, the reads in flight, and whether Redis is telling us about changes.
 pub(crate) struct Tier {
@@ -36,9 +36,12 @@ pub(crate) struct Tier {
 struct State {
     /// Tracking is on, on the current connection: values may be kept.
     live: bool,
-    /// The tracking connection that `live` refers to (a late message from an earlier one is
+    /// The tracking connection being set up or in use (a late message from an earlier one is
     /// told apart by this number).
     connection: u64,
+    /// That connection dropped (possibly before tracking was confirmed on it): it never goes
+    /// live.
+    dead: bool,
     /// Bumped whenever every value is dropped at once (flush, disconnection, new connection),
     /// so reads that started before cannot insert.
     epoch: u64,
@@ -55,8 +58,9 @@ struct Entry {
     stamp: u64,
     referenced: bool,
     expires: Instant,
-    /// The cached fields of the record's hash (`g` for the record, `vs`, `v<n>`): few, so a list.
-    fields: Vec<(Box<str>, Shared)>,
+    /// The cached fields of the record's hash (`g` for the record, `vs`, `v<n>`): at most
+    /// [`MAX_FIELDS`], so a list.
+    fields: Vec<(Box<str>, AnyValue)>,
 }
 
 #[derive(Default)]
@@ -64,6 +68,12 @@ struct InFlight {
     readers: u32,
     invalidations: u64,
 }
+
+/// Fields kept per record: the record, its version list and a few of its versions.
+const MAX_FIELDS: usize = 8;
+
+/// The longest a value stays (a longer time to live is cut to this, so deadlines never overflow).
+const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -120,7 +130,7 @@ impl Tier {
     pub(crate) fn new(capacity: usize, ttl: Duration) -> Tier {
         Tier {
             capacity: capacity.max(1),
-            ttl,
+            ttl: ttl.min(MAX_TTL),
             state: Mutex::new(State::default()),
             hits: AtomicU64::new(0),
         }
@@ -156,14 +166,17 @@ impl Tier {
                 let found = entry
                     .fields
                     .iter()
-                    .find(|(name, _)| &**name == field)
-                    .and_then(|(_, value)| value.downcast_ref::<T>());
+                    .find(|(name, value)| &**name == field && value.is::<T>())
+                    .map(|(_, value)| Arc::clone(value));
                 if let Some(value) = found {
                     entry.referenced = true;
-                    let value = value.clone();
                     drop(state);
-                    self.hits.fetch_add(1, Ordering::Relaxed);
-                    return Lookup::Hit(value);
+                    // The clone of the record happens outside the lock.
+                    if let Some(value) = value.downcast_ref::<T>() {
+                        self.hits.fetch_add(1, Ordering::Relaxed);
+                        return Lookup::Hit(value.clone());
+                    }
+                    state = lock(&self.state);
                 }
             } else {
                 state.entries.remove(key);
@@ -181,12 +194,14 @@ impl Tier {
         }))
     }
 
-    fn insert(&self, state: &mut State, key: &str, field: &str, value: Shared) {
+    fn insert(&self, state: &mut State, key: &str, field: &str, value: AnyValue) {
         let expires = Instant::now() + self.ttl;
         if let Some(entry) = state.entries.get_mut(key) {
+            let full = entry.fields.len() >= MAX_FIELDS;
             match entry.fields.iter_mut().find(|(name, _)| &**name == field) {
                 Some(slot) => slot.1 = value,
-                None => entry.fields.push((field.into(), value)),
+                None if !full => entry.fields.push((field.into(), value)),
+                None => {}
             }
             entry.expires = entry.expires.min(expires);
             return;
@@ -258,12 +273,26 @@ impl Tier {
         state.epoch += 1;
     }
 
-    /// Tracking is on, on connection `connection`: start keeping values.
-    fn went_live(&self, connection: u64) {
+    /// Connection `connection` is being set up: from now on its messages count, and the
+    /// previous one's do not.
+    fn connecting(&self, connection: u64) {
         let mut state = lock(&self.state);
         Self::flush_locked(&mut state);
         state.connection = connection;
+        state.dead = false;
+        state.live = false;
+    }
+
+    /// Tracking is on, on connection `connection`: start keeping values, unless that connection
+    /// has dropped meanwhile (or another has replaced it). Returns whether the tier is live.
+    fn went_live(&self, connection: u64) -> bool {
+        let mut state = lock(&self.state);
+        if state.connection != connection || state.dead {
+            return false;
+        }
+        Self::flush_locked(&mut state);
         state.live = true;
+        true
     }
 
     /// Connection `connection` dropped: forget everything if it is the current one.
@@ -271,8 +300,15 @@ impl Tier {
         let mut state = lock(&self.state);
         if state.connection == connection {
             state.live = false;
+            state.dead = true;
             Self::flush_locked(&mut state);
         }
+    }
+
+    /// Whether connection `connection` is still the one in use and has not dropped.
+    fn current(&self, connection: u64) -> bool {
+        let state = lock(&self.state);
+        state.connection == connection && !state.dead
     }
 
     /// A message pushed on tracking connection `connection`.
@@ -298,6 +334,14 @@ impl Tier {
     }
 }
 
+/// How often a live tracking connection is checked with a `PING`: a connection that died
+/// without the client seeing it close (a half-open socket) stops the tier within this time plus
+/// the reply timeout.
+const CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// Replies on the tracking connection are awaited at most this long.
+const REPLY_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// The connection on which Redis tells this process which cache keys changed.
 pub(crate) struct Tracking {
     client: redis::Client,
@@ -305,12 +349,12 @@ pub(crate) struct Tracking {
     key_prefix: String,
     retry_after: Duration,
     /// The server refused RESP3 or tracking (before Redis 6, or a proxy without them): the tier
-    /// stays off rather than retrying.
+    /// stays off rather than asking again.
     refused: AtomicBool,
+    /// A connection is being set up (by a spawned task).
     connecting: AtomicBool,
     next_attempt: Mutex<Option<Instant>>,
     connections: AtomicU64,
-    current: tokio::sync::Mutex<Option<MultiplexedConnection>>,
 }
 
 impl Tracking {
@@ -335,13 +379,14 @@ impl Tracking {
             connecting: AtomicBool::new(false),
             next_attempt: Mutex::new(None),
             connections: AtomicU64::new(0),
-            current: tokio::sync::Mutex::new(None),
         })
     }
 
-    /// Connects and turns tracking on unless the tier is live, another call is already at it,
-    /// or the last attempt failed less than `retry_after` ago. Returns whether the tier is live.
-    pub(crate) async fn ensure(&self, tier: &Arc<Tier>) -> bool {
+    /// Whether the tier is live. If it is not, starts setting up tracking in a task of its own
+    /// (so no read waits for the handshake and a cancelled read cannot leave it half done),
+    /// unless one is already under way, the server refused, or the last attempt failed less than
+    /// `retry_after` ago.
+    pub(crate) fn ensure(self: &Arc<Self>, tier: &Arc<Tier>) -> bool {
         if tier.is_live() {
             return true;
         }
@@ -357,42 +402,49 @@ impl Tracking {
                 return false;
             }
         }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
         if self.connecting.swap(true, Ordering::AcqRel) {
             return false;
         }
-        let result = self.connect(tier).await;
-        let live = result.is_ok();
-        if let Err(error) = result {
-            let unreachable = error.is_io_error()
-                || error.is_timeout()
-                || error.is_connection_refusal()
-                || error.is_connection_dropped();
-            if unreachable {
-                *self
-                    .next_attempt
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) =
-                    Some(Instant::now() + self.retry_after);
-            } else {
-                self.refused.store(true, Ordering::Relaxed);
-                tracing::warn!(
-                    backend = "redis-cache",
-                    %error,
-                    "the server does not take client-side caching (RESP3 and CLIENT TRACKING); \
-                     the cache's local tier stays off"
-                );
+        let (tracking, tier) = (Arc::clone(self), Arc::clone(tier));
+        runtime.spawn(async move {
+            if let Err(error) = tracking.connect(&tier).await {
+                tracking.failed(&error);
             }
-        }
-        self.connecting.store(false, Ordering::Release);
-        live
+            tracking.connecting.store(false, Ordering::Release);
+        });
+        false
     }
 
+    fn failed(&self, error: &redis::RedisError) {
+        if refuses_tracking(error) {
+            self.refused.store(true, Ordering::Relaxed);
+            tracing::warn!(
+                backend = "redis-cache",
+                %error,
+                "the server does not take client-side caching (RESP3 and CLIENT TRACKING); \
+                 the cache's local tier stays off"
+            );
+        } else {
+            *self
+                .next_attempt
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) =
+                Instant::now().checked_add(self.retry_after);
+        }
+    }
+
+    /// Connects, turns tracking on, and then checks the connection every [`CHECK_EVERY`] until
+    /// it fails or is replaced.
     async fn connect(&self, tier: &Arc<Tier>) -> redis::RedisResult<()> {
         let number = self.connections.fetch_add(1, Ordering::Relaxed) + 1;
+        tier.connecting(number);
         let weak: Weak<Tier> = Arc::downgrade(tier);
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(250)))
-            .set_response_timeout(Some(Duration::from_millis(500)))
+            .set_response_timeout(Some(REPLY_TIMEOUT))
             .set_push_sender(move |push: PushInfo| {
                 if let Some(tier) = weak.upgrade() {
                     tier.pushed(number, push);
@@ -411,12 +463,38 @@ impl Tracking {
             .arg(&self.key_prefix)
             .exec_async(&mut connection)
             .await?;
-        // From here on every change of a cache key reaches `pushed`; reads that began before
-        // cannot insert (`went_live` starts a new epoch).
-        tier.went_live(number);
-        *self.current.lock().await = Some(connection);
-        Ok(())
+        // From here on every change of a cache key reaches `pushed`. Reads that began before
+        // cannot insert (a new epoch), and a drop seen before this point keeps the tier off.
+        if !tier.went_live(number) {
+            return Ok(());
+        }
+        self.connecting.store(false, Ordering::Release);
+        let weak = Arc::downgrade(tier);
+        loop {
+            tokio::time::sleep(CHECK_EVERY).await;
+            let Some(tier) = weak.upgrade() else {
+                return Ok(());
+            };
+            if !tier.current(number) {
+                return Ok(());
+            }
+            if let Err(error) = redis::cmd("PING").exec_async(&mut connection).await {
+                tier.disconnected(number);
+                return Err(error);
+            }
+        }
     }
+}
+
+/// Whether the server answered that it has no RESP3 or no client tracking (as opposed to being
+/// unreachable, busy or misconfigured, which is retried).
+fn refuses_tracking(error: &redis::RedisError) -> bool {
+    if error.kind() == redis::ErrorKind::RESP3NotSupported || error.code() == Some("NOPROTO") {
+        return true;
+    }
+    let detail = error.detail().unwrap_or_default().to_ascii_lowercase();
+    error.code() == Some("ERR")
+        && (detail.contains("unknown command") || detail.contains("unknown subcommand"))
 }
 
 #[cfg(test)]
@@ -425,7 +503,8 @@ mod tests {
 
     fn live(capacity: usize) -> Tier {
         let tier = Tier::new(capacity, Duration::from_secs(60));
-        tier.went_live(1);
+        tier.connecting(1);
+        assert!(tier.went_live(1));
         tier
     }
 
@@ -510,9 +589,61 @@ mod tests {
         ticket.keep("g", &2u32);
         assert!(!tier.is_live());
         assert!(matches!(tier.lookup::<u32>("a", "g"), Lookup::Miss(None)));
-        tier.went_live(2);
+        tier.connecting(2);
+        assert!(tier.went_live(2));
         assert_eq!(read(&tier, "a"), None);
         assert_eq!(read(&tier, "b"), None);
+    }
+
+    #[test]
+    fn a_connection_that_drops_before_tracking_is_confirmed_never_goes_live() {
+        let tier = Tier::new(10, Duration::from_secs(60));
+        tier.connecting(1);
+        tier.pushed(
+            1,
+            PushInfo {
+                kind: PushKind::Disconnection,
+                data: vec![],
+            },
+        );
+        assert!(!tier.went_live(1));
+        assert!(!tier.is_live());
+        // Nor does one that another has replaced.
+        tier.connecting(2);
+        tier.connecting(3);
+        assert!(!tier.went_live(2));
+        assert!(tier.went_live(3));
+        assert!(!tier.current(2));
+        assert!(tier.current(3));
+    }
+
+    #[test]
+    fn fields_per_record_are_capped_and_huge_ttls_do_not_overflow() {
+        let tier = Tier::new(10, Duration::MAX);
+        tier.connecting(1);
+        assert!(tier.went_live(1));
+        for n in 0..(MAX_FIELDS as u32 + 4) {
+            let field = format!("v{n}");
+            let Lookup::Miss(Some(ticket)) = tier.lookup::<u32>("a", &field) else {
+                panic!("miss expected");
+            };
+            ticket.keep(&field, &n);
+        }
+        let kept = lock(&tier.state).entries["a"].fields.len();
+        assert_eq!(kept, MAX_FIELDS);
+        assert!(matches!(tier.lookup::<u32>("a", "v0"), Lookup::Hit(0)));
+    }
+
+    #[test]
+    fn only_missing_protocol_or_command_counts_as_a_refusal() {
+        let refused = redis::RedisError::from((
+            redis::ErrorKind::RESP3NotSupported,
+            "resp3 is not supported by server",
+        ));
+        assert!(refuses_tracking(&refused));
+        let io =
+            redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(!refuses_tracking(&io));
     }
 
     #[test]
@@ -566,7 +697,8 @@ mod tests {
     #[test]
     fn expired_values_are_misses() {
         let tier = Tier::new(10, Duration::ZERO);
-        tier.went_live(1);
+        tier.connecting(1);
+        assert!(tier.went_live(1));
         fill(&tier, "a", 1);
         assert_eq!(read(&tier, "a"), None);
     }
