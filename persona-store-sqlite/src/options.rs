@@ -131,8 +131,9 @@ impl SqliteOptions {
     /// again. A checkpoint copies each page once however many commits changed it, so a longer
     /// log copies fewer pages: loading 200,000 identities in batches of 1,000 wrote 6.9 GB
     /// instead of 10.3 GB and read 1.7 GB instead of 5.1 GB, and ran 25–35 % faster. The price
-    /// is a write-ahead log file of up to that size (truncated back to 64 MiB after each
-    /// checkpoint) and a longer pause for the commit that runs the checkpoint.
+    /// is a write-ahead log file of up to that size (after a checkpoint the file is truncated to
+    /// twice the checkpoint size of 16 KiB pages, at least 64 MiB, so steady writing reuses its
+    /// blocks) and a longer pause for the commit that runs the checkpoint.
     pub fn checkpoint_pages(mut self, pages: i64) -> Self {
         self.checkpoint_pages = pages;
         self
