@@ -245,12 +245,7 @@ async fn writes_invalidate_cached_reads() {
     let store = CachedStore::new(MemoryStore::new(), manager)
         .with_prefix(&prefix)
         .unwrap();
-    let created = store
-        .personas()
-        .create(&actor(), Persona::new("A", "t", "p"))
-        .await
-        .unwrap();
-    let id = created.id.to_string();
+    let (created, id) = create_persona(&store).await;
     assert_eq!(store.personas().get(&id).await.unwrap(), created);
     assert_eq!(
         store
@@ -280,19 +275,60 @@ async fn writes_invalidate_cached_reads() {
     store.clear_cache().await.unwrap();
 }
 
-/// Polls `read` every millisecond for up to two seconds until it returns `expected`.
-async fn eventually<F, Fut>(expected: &Persona, mut read: F) -> bool
+/// Polls `done` every millisecond for up to two seconds until it holds.
+async fn until<F, Fut>(mut done: F) -> bool
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Persona>,
+    Fut: std::future::Future<Output = bool>,
 {
     for _ in 0..2_000 {
-        if read().await == *expected {
+        if done().await {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     false
+}
+
+/// Polls `store`'s persona `id` until it reads `expected` (for up to two seconds).
+async fn eventually<S: persona_core::Store>(
+    store: &CachedStore<S>,
+    id: &str,
+    expected: &Persona,
+) -> bool {
+    until(|| async { store.personas().get(id).await.unwrap() == *expected }).await
+}
+
+/// Reads persona `id` through `store` `times` times, 5 ms apart, checking each read.
+async fn read_spaced<S: persona_core::Store>(
+    store: &CachedStore<S>,
+    id: &str,
+    expected: &Persona,
+    times: usize,
+) {
+    for _ in 0..times {
+        assert_eq!(store.personas().get(id).await.unwrap(), *expected);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A cache with its local tier (`CachedStore::connect`) under `prefix`, in front of `inner`.
+fn local_handle(inner: &MemoryStore, prefix: &str) -> CachedStore<MemoryStore> {
+    CachedStore::connect(inner.clone(), &services::redis_url())
+        .unwrap()
+        .with_prefix(prefix)
+        .unwrap()
+}
+
+/// Creates the test persona through `store`, returning it and its id.
+async fn create_persona<S: persona_core::Store>(store: &S) -> (Persona, String) {
+    let created = store
+        .personas()
+        .create(&actor(), Persona::new("A", "t", "p"))
+        .await
+        .unwrap();
+    let id = created.id.to_string();
+    (created, id)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -302,29 +338,14 @@ async fn local_tier_serves_repeated_reads_and_hears_other_handles_writes() {
     };
     let prefix = format!("test-local-{}", services::unique_suffix());
     let inner = MemoryStore::new();
-    let url = services::redis_url();
-    let writer = CachedStore::connect(inner.clone(), &url)
-        .unwrap()
-        .with_prefix(&prefix)
-        .unwrap();
-    let reader = CachedStore::connect(inner.clone(), &url)
-        .unwrap()
-        .with_prefix(&prefix)
-        .unwrap();
-    let created = writer
-        .personas()
-        .create(&actor(), Persona::new("A", "t", "p"))
-        .await
-        .unwrap();
-    let id = created.id.to_string();
+    let writer = local_handle(&inner, &prefix);
+    let reader = local_handle(&inner, &prefix);
+    let (created, id) = create_persona(&writer).await;
 
     // The first read fills Redis, the second reads Redis into the tier, and later ones are
     // local. (Redis also pushes the fill's own change of the hash; when that message arrives
     // after the second read, it drops the copy and the third read keeps it again.)
-    for _ in 0..4 {
-        assert_eq!(reader.personas().get(&id).await.unwrap(), created);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    read_spaced(&reader, &id, &created, 4).await;
     let stats = reader
         .local_stats()
         .expect("connect turns the local tier on");
@@ -345,32 +366,21 @@ async fn local_tier_serves_repeated_reads_and_hears_other_handles_writes() {
     changed.name = "B".into();
     let updated = writer.personas().update(&actor(), changed).await.unwrap();
     assert!(
-        eventually(&updated, || async {
-            reader.personas().get(&id).await.unwrap()
-        })
-        .await,
+        eventually(&reader, &id, &updated).await,
         "the reader's tier hears the writer's invalidation"
     );
 
     // Any change of the hash, even by a plain Redis client, drops the local copy.
-    for _ in 0..3 {
-        assert_eq!(reader.personas().get(&id).await.unwrap(), updated);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    read_spaced(&reader, &id, &updated, 3).await;
     assert_eq!(reader.local_stats().unwrap().entries, 1);
     let _: () = raw
         .del(format!("{{{prefix}:default}}:c:persona:{id}"))
         .await
         .unwrap();
-    let mut dropped = false;
-    for _ in 0..2_000 {
-        if reader.local_stats().unwrap().entries == 0 {
-            dropped = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    assert!(dropped, "a DEL of the cache hash reaches the tier");
+    assert!(
+        until(|| async { reader.local_stats().unwrap().entries == 0 }).await,
+        "a DEL of the cache hash reaches the tier"
+    );
 
     // A write through the handle itself is seen at once, with no wait for Redis' message.
     let mut mine = updated.clone();
@@ -396,28 +406,15 @@ async fn local_tier_is_emptied_and_bypassed_while_tracking_is_down() {
         .unwrap()
         .with_local_tier(&tracked, 100)
         .with_retry_after(Duration::from_millis(20));
-    let created = store
-        .personas()
-        .create(&actor(), Persona::new("A", "t", "p"))
-        .await
-        .unwrap();
-    let id = created.id.to_string();
-    for _ in 0..4 {
-        assert_eq!(store.personas().get(&id).await.unwrap(), created);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let (created, id) = create_persona(&store).await;
+    read_spaced(&store, &id, &created, 4).await;
     assert!(store.local_stats().unwrap().hits >= 1);
 
     proxy.cut().await;
-    let mut down = false;
-    for _ in 0..2_000 {
-        if !store.local_stats().unwrap().tracking {
-            down = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    assert!(down, "the tier notices the tracking connection drop");
+    assert!(
+        until(|| async { !store.local_stats().unwrap().tracking }).await,
+        "the tier notices the tracking connection drop"
+    );
     assert_eq!(store.local_stats().unwrap().entries, 0);
     // Changed in Redis' cache behind the tier's back while it cannot hear about it: reads go to
     // Redis, not to a local copy.
@@ -438,10 +435,7 @@ async fn local_tier_is_emptied_and_bypassed_while_tracking_is_down() {
     // Tracking comes back on the next read after the pause, and the tier fills again.
     let _back = Proxy::start(proxy.addr).await;
     tokio::time::sleep(Duration::from_millis(30)).await;
-    for _ in 0..4 {
-        assert_eq!(store.personas().get(&id).await.unwrap(), behind);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    read_spaced(&store, &id, &behind, 4).await;
     let stats = store.local_stats().unwrap();
     assert!(stats.tracking);
     assert!(stats.hits > hits);
@@ -455,15 +449,8 @@ async fn local_tiers_under_concurrent_writes_never_keep_a_replaced_value() {
     };
     let prefix = format!("test-local-race-{}", services::unique_suffix());
     let inner = MemoryStore::new();
-    let url = services::redis_url();
-    let handles: Vec<CachedStore<MemoryStore>> = (0..2)
-        .map(|_| {
-            CachedStore::connect(inner.clone(), &url)
-                .unwrap()
-                .with_prefix(&prefix)
-                .unwrap()
-        })
-        .collect();
+    let handles: Vec<CachedStore<MemoryStore>> =
+        (0..2).map(|_| local_handle(&inner, &prefix)).collect();
     let mut ids = Vec::new();
     for n in 0..4 {
         let created = handles[0]
@@ -514,7 +501,7 @@ async fn local_tiers_under_concurrent_writes_never_keep_a_replaced_value() {
         let last = inner.personas().get(id).await.unwrap();
         for handle in &handles {
             assert!(
-                eventually(&last, || async { handle.personas().get(id).await.unwrap() }).await,
+                eventually(handle, id, &last).await,
                 "{id} converges to version {}",
                 last.version
             );
@@ -585,25 +572,15 @@ async fn a_server_without_tracking_leaves_the_local_tier_off_and_is_not_asked_ag
         .unwrap()
         .with_local_tier(&old_server, 100)
         .with_retry_after(Duration::from_millis(1));
-    let created = store
-        .personas()
-        .create(&actor(), Persona::new("A", "t", "p"))
-        .await
-        .unwrap();
-    for _ in 0..5 {
-        assert_eq!(
-            store.personas().get(created.id.as_str()).await.unwrap(),
-            created
-        );
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    let (created, id) = create_persona(&store).await;
+    read_spaced(&store, &id, &created, 5).await;
     let stats = store.local_stats().unwrap();
     assert!(!stats.tracking);
     assert_eq!(stats.hits, 0);
     assert_eq!(accepted.load(Ordering::SeqCst), 1, "asked once");
     assert_eq!(counter.warnings.load(Ordering::SeqCst), 1, "said once");
     assert!(
-        cache_key_exists(&prefix, created.id.as_str()).await,
+        cache_key_exists(&prefix, &id).await,
         "Redis tier still used"
     );
     server.abort();
@@ -668,43 +645,24 @@ async fn handles_of_one_cache_share_its_tier_and_builders_rebuild_it() {
     let Some(_) = common::manager().await else {
         return;
     };
-    let url = services::redis_url();
     let prefix = format!("test-local-share-{}", services::unique_suffix());
     let inner = MemoryStore::new();
     // Used (and its tier built) under another prefix first, then re-prefixed: the tier must
     // track the new prefix, or other handles' writes under it would never reach it.
-    let first = format!("{prefix}-first");
-    let reader = CachedStore::connect(inner.clone(), &url)
-        .unwrap()
-        .with_prefix(&first)
-        .unwrap();
-    let created = inner
-        .personas()
-        .create(&actor(), Persona::new("A", "t", "p"))
-        .await
-        .unwrap();
-    let id = created.id.to_string();
+    let reader = local_handle(&inner, &format!("{prefix}-first"));
+    let (created, id) = create_persona(&inner).await;
     reader.personas().get(&id).await.unwrap();
     assert!(reader.local_stats().is_some());
     reader.clear_cache().await.unwrap();
     let reader = reader.with_prefix(&prefix).unwrap();
-    let writer = CachedStore::connect(inner.clone(), &url)
-        .unwrap()
-        .with_prefix(&prefix)
-        .unwrap();
-    for _ in 0..4 {
-        assert_eq!(reader.personas().get(&id).await.unwrap(), created);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let writer = local_handle(&inner, &prefix);
+    read_spaced(&reader, &id, &created, 4).await;
     assert!(reader.local_stats().unwrap().hits >= 1);
     let mut changed = created.clone();
     changed.name = "B".into();
     let updated = writer.personas().update(&actor(), changed).await.unwrap();
     assert!(
-        eventually(&updated, || async {
-            reader.personas().get(&id).await.unwrap()
-        })
-        .await,
+        eventually(&reader, &id, &updated).await,
         "the re-prefixed tier hears writes under its new prefix"
     );
 
