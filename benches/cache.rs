@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use persona_benches::fixtures;
-use persona_core::{Actor, Identity, StoreExt, WriteMode};
+use persona_core::{Actor, Identity, Store, StoreExt, WriteMode};
 use persona_store_postgres::PostgresStore;
 use persona_store_postgres::sqlx::postgres::PgPoolOptions;
 use persona_store_redis::CachedStore;
@@ -96,6 +96,13 @@ async fn clear(conn: &mut ConnectionManager, pattern: &str) {
     for chunk in keys.chunks(1_000) {
         let _: () = conn.unlink(chunk).await.unwrap_or(());
     }
+}
+
+/// One `identities().find(id)` through `store`, which must find it.
+async fn find<S: Store>(store: &S, id: &str) {
+    let found = store.identities().find(id).await.expect("get");
+    assert!(found.is_some());
+    black_box(found);
 }
 
 /// Prints the median and quartiles of per-sample ratios.
@@ -194,15 +201,7 @@ fn bench(c: &mut Criterion) {
     println!("local tier: {kept:?}");
     assert_eq!(kept.entries, DOCS, "every id is in the local tier");
 
-    let pg_get = |n: usize| {
-        let id = &ids[(n * STRIDE) % DOCS];
-        let store = &store;
-        async move {
-            let found = store.identities().find(id).await.expect("postgres get");
-            assert!(found.is_some());
-            black_box(found);
-        }
-    };
+    let pg_get = |n: usize| find(&store, &ids[(n * STRIDE) % DOCS]);
     // The pool hands a connection back from a task it spawns when the get returns; on this
     // one-thread runtime that task would otherwise run inside whatever is timed next.
     let settle = || async {
@@ -210,24 +209,8 @@ fn bench(c: &mut Criterion) {
             tokio::task::yield_now().await;
         }
     };
-    let cached_get = |n: usize| {
-        let id = &ids[(n * STRIDE) % DOCS];
-        let cached = &cached;
-        async move {
-            let found = cached.identities().find(id).await.expect("cached get");
-            assert!(found.is_some());
-            black_box(found);
-        }
-    };
-    let local_get = |n: usize| {
-        let id = &ids[(n * STRIDE) % DOCS];
-        let local = &local;
-        async move {
-            let found = local.identities().find(id).await.expect("local get");
-            assert!(found.is_some());
-            black_box(found);
-        }
-    };
+    let cached_get = |n: usize| find(&cached, &ids[(n * STRIDE) % DOCS]);
+    let local_get = |n: usize| find(&local, &ids[(n * STRIDE) % DOCS]);
     let raw_get = |n: usize| {
         let id = &ids[(n * STRIDE) % DOCS];
         let key = format!("{raw_prefix}:{id}");
