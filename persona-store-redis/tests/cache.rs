@@ -4,9 +4,10 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use persona_core::{Actor, Kind, MemoryStore, Persona, Store, StoreExt};
@@ -21,23 +22,15 @@ fn actor() -> Actor {
     Actor::new("tests")
 }
 
-/// Counts `tracing` events at WARN and INFO on the current thread.
+/// Counts this crate's `tracing` events at WARN and INFO emitted on one test's thread.
 #[derive(Clone, Default)]
 struct Counter {
     warnings: Arc<AtomicUsize>,
     infos: Arc<AtomicUsize>,
 }
 
-impl Subscriber for Counter {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
-        span::Id::from_u64(1)
-    }
-    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
-    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
+impl Counter {
+    fn count(&self, event: &tracing::Event<'_>) {
         if !event.metadata().target().starts_with("persona_store_redis") {
             return;
         }
@@ -47,8 +40,50 @@ impl Subscriber for Counter {
             _ => 0,
         };
     }
+}
+
+thread_local! {
+    static COUNTER: RefCell<Option<Counter>> = const { RefCell::new(None) };
+}
+
+/// The global subscriber of this test binary: hands each event to the counter of the thread
+/// that emits it. Thread-local subscribers (`set_default`) are not enough: `tracing` caches
+/// whether a log line is enabled once for the whole process, and when a sibling test's thread
+/// without a subscriber reaches the line first it is cached as disabled for every thread
+/// (tokio-rs/tracing#3611); the counting tests then saw no warning about once in four parallel
+/// runs on a loaded machine.
+struct PerThread;
+
+impl Subscriber for PerThread {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        COUNTER.with(|counter| {
+            if let Some(counter) = counter.borrow().as_ref() {
+                counter.count(event);
+            }
+        });
+    }
     fn enter(&self, _: &span::Id) {}
     fn exit(&self, _: &span::Id) {}
+}
+
+/// A counter of the events the current thread emits from now on (the tests that count run on a
+/// one-thread runtime, so the store's tasks emit on the test's thread).
+fn count_events() -> Counter {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        tracing::subscriber::set_global_default(PerThread).expect("no other global subscriber");
+    });
+    let counter = Counter::default();
+    COUNTER.with(|slot| *slot.borrow_mut() = Some(counter.clone()));
+    counter
 }
 
 fn redis_addr() -> SocketAddr {
@@ -131,8 +166,7 @@ async fn cache_key_exists(prefix: &str, id: &str) -> bool {
 
 #[tokio::test]
 async fn unreachable_redis_serves_from_inner_store_and_warns_once() {
-    let counter = Counter::default();
-    let _guard = tracing::subscriber::set_default(counter.clone());
+    let counter = count_events();
     // A port where nothing listens.
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -180,8 +214,7 @@ async fn cache_outage_mid_test_never_serves_stale_values() {
     let Some(_) = common::manager().await else {
         return;
     };
-    let counter = Counter::default();
-    let _guard = tracing::subscriber::set_default(counter.clone());
+    let counter = count_events();
     let proxy = Proxy::start("127.0.0.1:0".parse().unwrap()).await;
     let prefix = format!("test-cut-{}", services::unique_suffix());
     let store = CachedStore::connect(MemoryStore::new(), &format!("redis://{}/", proxy.addr))
@@ -312,6 +345,23 @@ async fn read_spaced<S: persona_core::Store>(
     }
 }
 
+/// Reads persona `id` through `store` (checking each read) until one is served by the local
+/// tier; twice, with a pause between, so that no message about an earlier fill of the hash is
+/// still on its way to drop the copy. Returns the tier's hit count then.
+async fn warm<S: persona_core::Store>(store: &CachedStore<S>, id: &str, expected: &Persona) -> u64 {
+    for _ in 0..2 {
+        let served_locally = until(|| async {
+            let before = store.local_stats().unwrap().hits;
+            assert_eq!(store.personas().get(id).await.unwrap(), *expected);
+            store.local_stats().unwrap().hits > before
+        })
+        .await;
+        assert!(served_locally, "a read is served by the local tier");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    store.local_stats().unwrap().hits
+}
+
 /// A cache with its local tier (`CachedStore::connect`) under `prefix`, in front of `inner`.
 fn local_handle(inner: &MemoryStore, prefix: &str) -> CachedStore<MemoryStore> {
     CachedStore::connect(inner.clone(), &services::redis_url())
@@ -344,15 +394,15 @@ async fn local_tier_serves_repeated_reads_and_hears_other_handles_writes() {
 
     // The first read fills Redis, the second reads Redis into the tier, and later ones are
     // local. (Redis also pushes the fill's own change of the hash; when that message arrives
-    // after the second read, it drops the copy and the third read keeps it again.)
-    read_spaced(&reader, &id, &created, 4).await;
-    let stats = reader
-        .local_stats()
-        .expect("connect turns the local tier on");
+    // after the second read, it drops the copy and the next read keeps it again.)
+    assert!(
+        reader.local_stats().is_some(),
+        "connect turns the local tier on"
+    );
+    let hits = warm(&reader, &id, &created).await;
+    let stats = reader.local_stats().unwrap();
     assert!(stats.tracking);
     assert_eq!(stats.entries, 1);
-    assert!(stats.hits >= 1, "{stats:?}");
-    let hits = stats.hits;
 
     // Written behind both caches' backs: the reader's tier still serves its copy...
     let mut behind = created.clone();
@@ -371,7 +421,7 @@ async fn local_tier_serves_repeated_reads_and_hears_other_handles_writes() {
     );
 
     // Any change of the hash, even by a plain Redis client, drops the local copy.
-    read_spaced(&reader, &id, &updated, 3).await;
+    warm(&reader, &id, &updated).await;
     assert_eq!(reader.local_stats().unwrap().entries, 1);
     let _: () = raw
         .del(format!("{{{prefix}:default}}:c:persona:{id}"))
@@ -407,8 +457,7 @@ async fn local_tier_is_emptied_and_bypassed_while_tracking_is_down() {
         .with_local_tier(&tracked, 100)
         .with_retry_after(Duration::from_millis(20));
     let (created, id) = create_persona(&store).await;
-    read_spaced(&store, &id, &created, 4).await;
-    assert!(store.local_stats().unwrap().hits >= 1);
+    warm(&store, &id, &created).await;
 
     proxy.cut().await;
     assert!(
@@ -435,10 +484,8 @@ async fn local_tier_is_emptied_and_bypassed_while_tracking_is_down() {
     // Tracking comes back on the next read after the pause, and the tier fills again.
     let _back = Proxy::start(proxy.addr).await;
     tokio::time::sleep(Duration::from_millis(30)).await;
-    read_spaced(&store, &id, &behind, 4).await;
-    let stats = store.local_stats().unwrap();
-    assert!(stats.tracking);
-    assert!(stats.hits > hits);
+    assert!(warm(&store, &id, &behind).await > hits);
+    assert!(store.local_stats().unwrap().tracking);
     store.clear_cache().await.unwrap();
 }
 
@@ -541,8 +588,7 @@ async fn a_server_without_tracking_leaves_the_local_tier_off_and_is_not_asked_ag
     let Some(manager) = common::manager().await else {
         return;
     };
-    let counter = Counter::default();
-    let _guard = tracing::subscriber::set_default(counter.clone());
+    let counter = count_events();
     // Answers every command (HELLO first) with an error, as a server before Redis 6 does.
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -656,8 +702,7 @@ async fn handles_of_one_cache_share_its_tier_and_builders_rebuild_it() {
     reader.clear_cache().await.unwrap();
     let reader = reader.with_prefix(&prefix).unwrap();
     let writer = local_handle(&inner, &prefix);
-    read_spaced(&reader, &id, &created, 4).await;
-    assert!(reader.local_stats().unwrap().hits >= 1);
+    warm(&reader, &id, &created).await;
     let mut changed = created.clone();
     changed.name = "B".into();
     let updated = writer.personas().update(&actor(), changed).await.unwrap();
@@ -669,11 +714,7 @@ async fn handles_of_one_cache_share_its_tier_and_builders_rebuild_it() {
     // A handle on the same namespace from `with_namespace` shares the tier: its write is seen
     // at once, with no wait for Redis' message.
     let same = reader.with_namespace(reader.namespace().clone());
-    for _ in 0..3 {
-        reader.personas().get(&id).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let hits = reader.local_stats().unwrap().hits;
+    let hits = warm(&reader, &id, &updated).await;
     let mut mine = updated.clone();
     mine.name = "C".into();
     let mine = same.personas().update(&actor(), mine).await.unwrap();
