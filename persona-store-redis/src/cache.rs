@@ -74,7 +74,9 @@ return #KEYS
 ///   of an outage is logged once as a `tracing` warning, and Redis is tried again after
 ///   `retry_after` (1 s by default). Invalidations that failed are remembered and replayed before
 ///   the cache is used again, and those records bypass the cache until then, so a write through
-///   this handle is never followed by a stale read, outage or not.
+///   this handle is never followed by a stale read, outage or not. The same holds for a write
+///   whose future is dropped (a timeout around the call) after it reached the inner store but
+///   before its invalidation finished: its records count as not invalidated.
 ///
 /// Writes made to the inner store by other processes without going through a `CachedStore` on
 /// the same Redis become visible when the cached value expires (the time to live, 5 minutes by
@@ -89,8 +91,9 @@ return #KEYS
 /// `CLIENT TRACKING ON BCAST PREFIX {prefix:`, and Redis pushes the name of every cache hash that
 /// changes (a write through any `CachedStore` on the same Redis and prefix, a fill, an expiry, a
 /// flush), whose value the process then drops.
-/// - A write through this handle (or a clone of it) drops its records from the tier before it
-///   returns, so it is never followed by a stale read here.
+/// - A write through this handle (or a clone of it, or a [`with_namespace`](Self::with_namespace)
+///   handle made from it) drops its records from the tier before it returns, so it is never
+///   followed by a stale read here.
 /// - A write through another handle, in this process or another, reaches the tier when Redis'
 ///   invalidation message does, normally well under a millisecond after that write's own
 ///   invalidation of Redis; until then the tier may serve the value that write replaced.
