@@ -2,8 +2,8 @@
 
 mod local;
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,9 @@ const CACHE_BACKEND: &str = "redis-cache";
 /// How many invalidations that failed while Redis was unreachable are remembered one by one;
 /// past that, the whole cache prefix is flushed when Redis is back.
 const MAX_PENDING: usize = 100_000;
+/// The longest time to live and retry pause: deadlines computed from them never overflow, and
+/// Redis takes the time to live in milliseconds.
+const LONGEST: Duration = Duration::from_secs(365 * 24 * 3600);
 /// How many records' values [`CachedStore::connect`] keeps in the process.
 const DEFAULT_LOCAL_CAPACITY: usize = 10_000;
 
@@ -101,14 +104,20 @@ return #KEYS
 ///   reconnection, arrived while it was being read, so a racing write never leaves the old value
 ///   behind.
 /// - When the tracking connection drops, the tier is emptied and bypassed until a new one is
-///   tracking. Connections are set up in the background (the read that finds the tier off goes
-///   to Redis meanwhile); after a failed attempt the next waits `retry_after`. A live connection
-///   is checked with a `PING` every second, so one that dies without closing (a half-open socket)
-///   stops the tier within about 1.5 s. A server that refuses RESP3 or `CLIENT TRACKING` (before
-///   Redis 6) leaves the tier off, with one warning.
+///   tracking. A task on the Tokio runtime of the read that found the tier off sets the
+///   connection up (that read and the next go to Redis meanwhile), then watches it: a `PING`
+///   every second, so one that dies without closing (a half-open socket) stops the tier within
+///   about 1.5 s. After a drop or a failed attempt the next starts no sooner than `retry_after`.
+///   If that runtime shuts down, the task and its connection go with it and the tier turns off
+///   until a read on a live runtime sets tracking up again; when the store is dropped, the task
+///   ends within a second. The connection is named `persona-cache-tracking:<prefix>` in
+///   `CLIENT LIST`. A server that refuses RESP3 or `CLIENT TRACKING` (before Redis 6) leaves the
+///   tier off, with one warning.
 /// - Values also leave the tier after the time to live, and the least recently used ones (CLOCK)
 ///   when it holds `capacity` records; each record keeps at most 8 values (its current version,
 ///   its version list and a few versions).
+/// - Builders ([`with_prefix`](Self::with_prefix), [`with_ttl`](Self::with_ttl), …) called after
+///   the handle was used start a new, empty tier with the new settings.
 ///
 /// The tier needs a single Redis server: tracking on one node of a cluster would not hear about
 /// the others.
@@ -147,8 +156,11 @@ struct Shared {
     down_until: Mutex<Option<Instant>>,
     /// Whether the current outage has been logged.
     warned: AtomicBool,
-    /// Full keys whose invalidation failed.
-    pending: Mutex<HashSet<String>>,
+    /// Full keys whose invalidation failed, each with the number of the failure that last
+    /// added it: a replay removes only the entries no later failure has renewed meanwhile.
+    pending: Mutex<HashMap<String, u64>>,
+    /// Numbers the failures recorded in `pending`.
+    failures: AtomicU64,
     /// Too many failed invalidations to remember: flush everything under the prefix.
     flush_all: AtomicBool,
     /// The server and capacity of the local tier, if it is on.
@@ -223,7 +235,8 @@ impl<S: Store> CachedStore<S> {
                 retry_after: Duration::from_secs(1),
                 down_until: Mutex::new(None),
                 warned: AtomicBool::new(false),
-                pending: Mutex::new(HashSet::new()),
+                pending: Mutex::new(HashMap::new()),
+                failures: AtomicU64::new(0),
                 flush_all: AtomicBool::new(false),
                 local_config: None,
                 local: OnceLock::new(),
@@ -243,6 +256,7 @@ impl<S: Store> CachedStore<S> {
                 down_until: Mutex::new(None),
                 warned: AtomicBool::new(false),
                 pending: Mutex::new(lock(&s.pending).clone()),
+                failures: AtomicU64::new(s.failures.load(Ordering::SeqCst)),
                 flush_all: AtomicBool::new(s.flush_all.load(Ordering::SeqCst)),
                 local_config: s.local_config.clone(),
                 local: OnceLock::new(),
@@ -271,15 +285,17 @@ impl<S: Store> CachedStore<S> {
         Ok(self)
     }
 
-    /// The same cache with another time to live for cached values (at least 1 ms).
+    /// The same cache with another time to live for cached values (from 1 ms to 365 days; a
+    /// value outside is brought to the nearer bound).
     pub fn with_ttl(mut self, ttl: Duration) -> Self {
-        self.shared_mut().ttl = ttl.max(Duration::from_millis(1));
+        self.shared_mut().ttl = ttl.clamp(Duration::from_millis(1), LONGEST);
         self
     }
 
-    /// The same cache with another pause before Redis is tried again after a failure.
+    /// The same cache with another pause before Redis is tried again after a failure (at most
+    /// 365 days).
     pub fn with_retry_after(mut self, pause: Duration) -> Self {
-        self.shared_mut().retry_after = pause;
+        self.shared_mut().retry_after = pause.min(LONGEST);
         self
     }
 
@@ -400,7 +416,7 @@ impl<S: Store> CachedStore<S> {
     }
 
     fn failed(&self, error: &redis::RedisError) {
-        *lock(&self.shared.down_until) = Instant::now().checked_add(self.shared.retry_after);
+        *lock(&self.shared.down_until) = Some(Instant::now() + self.shared.retry_after);
         if !self.shared.warned.swap(true, Ordering::SeqCst) {
             tracing::warn!(
                 backend = CACHE_BACKEND,
@@ -437,10 +453,10 @@ impl<S: Store> CachedStore<S> {
         if self.shared.flush_all.load(Ordering::SeqCst) {
             return self.flush_everything().await;
         }
-        let outstanding = {
+        let outstanding: Vec<(String, u64)> = {
             let pending = lock(&self.shared.pending);
-            if pending.contains(key) {
-                pending.iter().cloned().collect::<Vec<_>>()
+            if pending.contains_key(key) {
+                pending.iter().map(|(k, n)| (k.clone(), *n)).collect()
             } else {
                 Vec::new()
             }
@@ -448,14 +464,19 @@ impl<S: Store> CachedStore<S> {
         if outstanding.is_empty() {
             return true;
         }
-        match self.invalidate_keys(&outstanding).await {
+        let keys: Vec<String> = outstanding.iter().map(|(k, _)| k.clone()).collect();
+        match self.invalidate_keys(&keys).await {
             Ok(()) => {
                 // A read that raced with the failed invalidation may have kept the old value
                 // locally (its Redis read went through while the invalidation did not).
-                self.invalidate_local(&outstanding);
+                self.invalidate_local(&keys);
                 let mut pending = lock(&self.shared.pending);
-                for key in &outstanding {
-                    pending.remove(key);
+                for (key, failure) in &outstanding {
+                    // A write that failed to invalidate the key again during this replay keeps
+                    // it pending: its own invalidation may have run before the replay's.
+                    if pending.get(key) == Some(failure) {
+                        pending.remove(key);
+                    }
                 }
                 true
             }
@@ -477,8 +498,7 @@ impl<S: Store> CachedStore<S> {
                 true
             }
             Err(_) => {
-                *lock(&self.shared.down_until) =
-                    Instant::now().checked_add(self.shared.retry_after);
+                *lock(&self.shared.down_until) = Some(Instant::now() + self.shared.retry_after);
                 false
             }
         }
@@ -546,8 +566,9 @@ impl<S: Store> CachedStore<S> {
     }
 
     fn remember(&self, keys: Vec<String>) {
+        let failure = self.shared.failures.fetch_add(1, Ordering::SeqCst) + 1;
         let mut pending = lock(&self.shared.pending);
-        pending.extend(keys);
+        pending.extend(keys.into_iter().map(|key| (key, failure)));
         if pending.len() > MAX_PENDING {
             pending.clear();
             self.shared.flush_all.store(true, Ordering::SeqCst);

@@ -723,3 +723,85 @@ async fn handles_of_one_cache_share_its_tier_and_builders_rebuild_it() {
     assert!(hits >= 1);
     reader.clear_cache().await.unwrap();
 }
+
+/// Whether Redis lists a client named `name` (the tracking connection names itself
+/// `persona-cache-tracking:<prefix>`).
+async fn client_listed(name: &str) -> bool {
+    let mut raw = common::manager().await.unwrap();
+    let list: String = persona_store_redis::redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    list.lines()
+        .any(|line| line.split(' ').any(|field| field == format!("name={name}")))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropping_the_store_closes_its_tracking_connection() {
+    let Some(_) = common::manager().await else {
+        return;
+    };
+    let prefix = format!("test-local-drop-{}", services::unique_suffix());
+    let name = format!("persona-cache-tracking:{prefix}");
+    let inner = MemoryStore::new();
+    let store = local_handle(&inner, &prefix);
+    let (created, id) = create_persona(&store).await;
+    warm(&store, &id, &created).await;
+    assert!(client_listed(&name).await);
+    store.clear_cache().await.unwrap();
+    drop(store);
+    // The watching task holds the tier weakly: it notices within its one-second check.
+    let mut gone = false;
+    for _ in 0..30 {
+        if !client_listed(&name).await {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the tracking connection outlived its store");
+}
+
+#[test]
+fn a_tier_whose_runtime_shut_down_stops_serving_until_tracking_is_back() {
+    let first = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some(_) = first.block_on(common::manager()) else {
+        return;
+    };
+    let prefix = format!("test-local-rt-{}", services::unique_suffix());
+    let inner = MemoryStore::new();
+    let (store, created, id) = first.block_on(async {
+        let store = local_handle(&inner, &prefix);
+        let (created, id) = create_persona(&store).await;
+        warm(&store, &id, &created).await;
+        (store, created, id)
+    });
+    assert!(store.local_stats().unwrap().tracking);
+    // The runtime that ran the tracking task goes away, and with it the task and the
+    // connection: nothing tells the tier about changes any more.
+    drop(first);
+    let stats = store.local_stats().unwrap();
+    assert!(!stats.tracking, "{stats:?}");
+    assert_eq!(stats.entries, 0);
+
+    // On another runtime another handle changes the record: the first handle must not serve
+    // its old copy, and it tracks again after the pause.
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    second.block_on(async {
+        let writer = local_handle(&inner, &prefix);
+        let mut changed = created.clone();
+        changed.name = "B".into();
+        let updated = writer.personas().update(&actor(), changed).await.unwrap();
+        assert_eq!(store.personas().get(&id).await.unwrap(), updated);
+        assert!(warm(&store, &id, &updated).await >= 1);
+        assert!(store.local_stats().unwrap().tracking);
+        store.clear_cache().await.unwrap();
+    });
+}

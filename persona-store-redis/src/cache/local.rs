@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, ProtocolVersion, PushInfo, PushKind, Value};
 
 /// A decoded value of some type, told apart again by downcasting.
@@ -30,6 +31,9 @@ pub(crate) struct Tier {
     ttl: Duration,
     state: Mutex<State>,
     hits: AtomicU64,
+    /// Wakes the task watching the tracking connection when it drops (shared, so the task can
+    /// wait without keeping the tier alive).
+    dropped: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Default)]
@@ -100,6 +104,8 @@ impl Ticket<'_> {
     /// Keeps `value` as the key's `field`, unless the key was invalidated (or everything was
     /// dropped, or tracking went off) since the read began.
     pub(crate) fn keep<T: Clone + Send + Sync + 'static>(self, field: &str, value: &T) {
+        // The copy is made before taking the lock (it may be thrown away).
+        let value: AnyValue = Arc::new(value.clone());
         let mut state = lock(&self.tier.state);
         let unchanged = state.live
             && state.epoch == self.epoch
@@ -108,8 +114,7 @@ impl Ticket<'_> {
                 .get(self.key)
                 .is_some_and(|f| f.invalidations == self.invalidations);
         if unchanged {
-            self.tier
-                .insert(&mut state, self.key, field, Arc::new(value.clone()));
+            self.tier.insert(&mut state, self.key, field, value);
         }
     }
 }
@@ -133,6 +138,7 @@ impl Tier {
             ttl: ttl.min(MAX_TTL),
             state: Mutex::new(State::default()),
             hits: AtomicU64::new(0),
+            dropped: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -171,12 +177,13 @@ impl Tier {
                 if let Some(value) = found {
                     entry.referenced = true;
                     drop(state);
-                    // The clone of the record happens outside the lock.
+                    // The clone of the record happens outside the lock; the search above
+                    // matched the type, so the downcast holds.
                     if let Some(value) = value.downcast_ref::<T>() {
                         self.hits.fetch_add(1, Ordering::Relaxed);
                         return Lookup::Hit(value.clone());
                     }
-                    state = lock(&self.state);
+                    unreachable!("a value found by its type downcasts to it");
                 }
             } else {
                 state.entries.remove(key);
@@ -303,6 +310,8 @@ impl Tier {
             state.dead = true;
             Self::flush_locked(&mut state);
         }
+        drop(state);
+        self.dropped.notify_waiters();
     }
 
     /// Whether connection `connection` is still the one in use and has not dropped.
@@ -343,16 +352,24 @@ const CHECK_EVERY: Duration = Duration::from_secs(1);
 const REPLY_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// The connection on which Redis tells this process which cache keys changed.
+///
+/// One task at a time owns it: the task connects, turns tracking on, then watches the connection
+/// (a `PING` every [`CHECK_EVERY`], or at once when the connection reports a drop) until it fails,
+/// the tier is dropped, or the runtime shuts down. Whichever way the task ends, even dropped
+/// without running to completion, its [`Owner`] guard turns the tier off and lets the next read
+/// start another one.
 pub(crate) struct Tracking {
     client: redis::Client,
     /// `{prefix:`, the start of every cache key of the decorator's prefix.
     key_prefix: String,
+    /// The connection's name in `CLIENT LIST`: `persona-cache-tracking:<prefix>`.
+    name: String,
     retry_after: Duration,
     /// The server refused RESP3 or tracking (before Redis 6, or a proxy without them): the tier
     /// stays off rather than asking again.
     refused: AtomicBool,
-    /// A connection is being set up (by a spawned task).
-    connecting: AtomicBool,
+    /// The number of the connection whose task is running, 0 when none is.
+    owner: AtomicU64,
     next_attempt: Mutex<Option<Instant>>,
     connections: AtomicU64,
 }
@@ -374,23 +391,23 @@ impl Tracking {
         Ok(Tracking {
             client,
             key_prefix: format!("{{{prefix}:"),
-            retry_after,
+            name: format!("persona-cache-tracking:{prefix}"),
+            retry_after: retry_after.min(MAX_TTL),
             refused: AtomicBool::new(false),
-            connecting: AtomicBool::new(false),
+            owner: AtomicU64::new(0),
             next_attempt: Mutex::new(None),
             connections: AtomicU64::new(0),
         })
     }
 
-    /// Whether the tier is live. If it is not, starts setting up tracking in a task of its own
-    /// (so no read waits for the handshake and a cancelled read cannot leave it half done),
-    /// unless one is already under way, the server refused, or the last attempt failed less than
-    /// `retry_after` ago.
+    /// Whether the tier is live. If it is not, starts a task that sets up tracking (so no read
+    /// waits for the handshake), unless one is already running, the server refused, or the last
+    /// attempt failed less than `retry_after` ago.
     pub(crate) fn ensure(self: &Arc<Self>, tier: &Arc<Tier>) -> bool {
         if tier.is_live() {
             return true;
         }
-        if self.refused.load(Ordering::Relaxed) {
+        if self.refused.load(Ordering::Relaxed) || self.owner.load(Ordering::Acquire) != 0 {
             return false;
         }
         {
@@ -405,15 +422,26 @@ impl Tracking {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return false;
         };
-        if self.connecting.swap(true, Ordering::AcqRel) {
+        let number = self.connections.fetch_add(1, Ordering::Relaxed) + 1;
+        if self
+            .owner
+            .compare_exchange(0, number, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
             return false;
         }
-        let (tracking, tier) = (Arc::clone(self), Arc::clone(tier));
+        // Made before the task is spawned: if the runtime drops the task unrun (it is shutting
+        // down), the guard still turns the tier off and frees the slot.
+        let owner = Owner {
+            tracking: Arc::downgrade(self),
+            tier: Arc::downgrade(tier),
+            number,
+        };
         runtime.spawn(async move {
-            if let Err(error) = tracking.connect(&tier).await {
+            let outcome = owner.run().await;
+            if let (Err(error), Some(tracking)) = (outcome, owner.tracking.upgrade()) {
                 tracking.failed(&error);
             }
-            tracking.connecting.store(false, Ordering::Release);
         });
         false
     }
@@ -428,20 +456,70 @@ impl Tracking {
                  the cache's local tier stays off"
             );
         } else {
-            *self
-                .next_attempt
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) =
-                Instant::now().checked_add(self.retry_after);
+            self.pause();
         }
     }
 
-    /// Connects, turns tracking on, and then checks the connection every [`CHECK_EVERY`] until
-    /// it fails or is replaced.
-    async fn connect(&self, tier: &Arc<Tier>) -> redis::RedisResult<()> {
-        let number = self.connections.fetch_add(1, Ordering::Relaxed) + 1;
+    /// No new connection before `retry_after` has passed.
+    fn pause(&self) {
+        *self
+            .next_attempt
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + self.retry_after);
+    }
+}
+
+/// The task that owns tracking connection `number`. It holds the tracker and the tier weakly,
+/// so a dropped store ends it, and its `Drop` turns the tier off and frees the slot however it
+/// ends.
+struct Owner {
+    tracking: Weak<Tracking>,
+    tier: Weak<Tier>,
+    number: u64,
+}
+
+impl Owner {
+    /// Connects, turns tracking on, then watches the connection. `Ok` when the store went away.
+    async fn run(&self) -> redis::RedisResult<()> {
+        let Some(mut connection) = self.connect().await? else {
+            return Ok(());
+        };
+        loop {
+            {
+                let Some(tier) = self.tier.upgrade() else {
+                    return Ok(());
+                };
+                if !tier.current(self.number) {
+                    // Dropped: the next read starts a new connection after the usual pause.
+                    if let Some(tracking) = self.tracking.upgrade() {
+                        tracking.pause();
+                    }
+                    return Ok(());
+                }
+                let dropped = Arc::clone(&tier.dropped);
+                drop(tier);
+                let _ = tokio::time::timeout(CHECK_EVERY, dropped.notified()).await;
+            }
+            let Some(tier) = self.tier.upgrade() else {
+                return Ok(());
+            };
+            if !tier.current(self.number) {
+                continue;
+            }
+            drop(tier);
+            redis::cmd("PING").exec_async(&mut connection).await?;
+        }
+    }
+
+    /// The tracking connection, or `None` if the store went away or the connection dropped
+    /// before tracking was confirmed.
+    async fn connect(&self) -> redis::RedisResult<Option<MultiplexedConnection>> {
+        let (Some(tracking), Some(tier)) = (self.tracking.upgrade(), self.tier.upgrade()) else {
+            return Ok(None);
+        };
+        let number = self.number;
         tier.connecting(number);
-        let weak: Weak<Tier> = Arc::downgrade(tier);
+        let weak = Arc::downgrade(&tier);
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(Duration::from_millis(250)))
             .set_response_timeout(Some(REPLY_TIMEOUT))
@@ -451,37 +529,46 @@ impl Tracking {
                 }
                 Ok::<(), ()>(())
             });
-        let mut connection = self
+        let mut connection = tracking
             .client
             .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        redis::cmd("CLIENT")
+            .arg("SETNAME")
+            .arg(&tracking.name)
+            .exec_async(&mut connection)
             .await?;
         redis::cmd("CLIENT")
             .arg("TRACKING")
             .arg("ON")
             .arg("BCAST")
             .arg("PREFIX")
-            .arg(&self.key_prefix)
+            .arg(&tracking.key_prefix)
             .exec_async(&mut connection)
             .await?;
         // From here on every change of a cache key reaches `pushed`. Reads that began before
-        // cannot insert (a new epoch), and a drop seen before this point keeps the tier off.
-        if !tier.went_live(number) {
-            return Ok(());
+        // cannot insert (a new epoch); a drop seen before this point keeps the tier off.
+        if tier.went_live(number) {
+            Ok(Some(connection))
+        } else {
+            tracking.pause();
+            Ok(None)
         }
-        self.connecting.store(false, Ordering::Release);
-        let weak = Arc::downgrade(tier);
-        loop {
-            tokio::time::sleep(CHECK_EVERY).await;
-            let Some(tier) = weak.upgrade() else {
-                return Ok(());
-            };
-            if !tier.current(number) {
-                return Ok(());
-            }
-            if let Err(error) = redis::cmd("PING").exec_async(&mut connection).await {
-                tier.disconnected(number);
-                return Err(error);
-            }
+    }
+}
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        if let Some(tier) = self.tier.upgrade() {
+            tier.disconnected(self.number);
+        }
+        if let Some(tracking) = self.tracking.upgrade() {
+            let _ = tracking.owner.compare_exchange(
+                self.number,
+                0,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
         }
     }
 }
