@@ -105,14 +105,17 @@ return #KEYS
 ///   behind.
 /// - When the tracking connection drops, the tier is emptied and bypassed until a new one is
 ///   tracking. A task on the Tokio runtime of the read that found the tier off sets the
-///   connection up (that read and the next go to Redis meanwhile), then watches it: a `PING`
-///   every second, so one that dies without closing (a half-open socket) stops the tier within
-///   about 1.5 s. After a drop or a failed attempt the next starts no sooner than `retry_after`.
-///   If that runtime shuts down, the task and its connection go with it and the tier turns off
-///   until a read on a live runtime sets tracking up again; when the store is dropped, the task
-///   ends within a second. The connection is named `persona-cache-tracking:<prefix>` in
-///   `CLIENT LIST`. A server that refuses RESP3 or `CLIENT TRACKING` (before Redis 6) leaves the
-///   tier off, with one warning.
+///   connection up (reads go to Redis meanwhile), then watches it with a `PING` every second.
+///   The tier serves only within a 2-second lease that each answered `PING` renews (the reply
+///   comes after every invalidation Redis sent before it), so a connection that dies without
+///   closing, or a task whose runtime stops running it (parked, blocked, shut down), stops the
+///   tier within about two seconds. After a drop or a failed attempt the next setup starts no
+///   sooner than `retry_after` after it was noticed. When the store is dropped, the task and its
+///   connection end within about two seconds. The connection is named
+///   `persona-cache-tracking:<prefix>` in `CLIENT LIST` (where the server allows it). A server
+///   that refuses RESP3 or `CLIENT TRACKING` (before Redis 6) leaves the tier off, with one
+///   warning; one that answers the setup with another error (an ACL without `CLIENT
+///   TRACKING`, say) is warned about once and tried again after `retry_after`.
 /// - Values also leave the tier after the time to live, and the least recently used ones (CLOCK)
 ///   when it holds `capacity` records; each record keeps at most 8 values (its current version,
 ///   its version list and a few versions).
@@ -161,6 +164,8 @@ struct Shared {
     pending: Mutex<HashMap<String, u64>>,
     /// Numbers the failures recorded in `pending`.
     failures: AtomicU64,
+    /// The number of the failure that last overflowed `pending` (and set `flush_all`).
+    overflowed: AtomicU64,
     /// Too many failed invalidations to remember: flush everything under the prefix.
     flush_all: AtomicBool,
     /// The server and capacity of the local tier, if it is on.
@@ -237,6 +242,7 @@ impl<S: Store> CachedStore<S> {
                 warned: AtomicBool::new(false),
                 pending: Mutex::new(HashMap::new()),
                 failures: AtomicU64::new(0),
+                overflowed: AtomicU64::new(0),
                 flush_all: AtomicBool::new(false),
                 local_config: None,
                 local: OnceLock::new(),
@@ -257,6 +263,7 @@ impl<S: Store> CachedStore<S> {
                 warned: AtomicBool::new(false),
                 pending: Mutex::new(lock(&s.pending).clone()),
                 failures: AtomicU64::new(s.failures.load(Ordering::SeqCst)),
+                overflowed: AtomicU64::new(s.overflowed.load(Ordering::SeqCst)),
                 flush_all: AtomicBool::new(s.flush_all.load(Ordering::SeqCst)),
                 local_config: s.local_config.clone(),
                 local: OnceLock::new(),
@@ -489,11 +496,17 @@ impl<S: Store> CachedStore<S> {
 
     async fn flush_everything(&self) -> bool {
         let pattern_base = format!("{{{}:", self.shared.prefix);
+        // Failures from here on may have happened after the scan passed their keys: they stay.
+        let before = self.shared.failures.load(Ordering::SeqCst);
         match crate::store::clear_keys(&self.shared.conn, &pattern_base).await {
             Ok(_) => {
                 self.flush_local();
-                lock(&self.shared.pending).clear();
-                self.shared.flush_all.store(false, Ordering::SeqCst);
+                let mut pending = lock(&self.shared.pending);
+                pending.retain(|_, failure| *failure > before);
+                if self.shared.overflowed.load(Ordering::SeqCst) <= before {
+                    self.shared.flush_all.store(false, Ordering::SeqCst);
+                }
+                drop(pending);
                 self.succeeded();
                 true
             }
@@ -571,6 +584,7 @@ impl<S: Store> CachedStore<S> {
         pending.extend(keys.into_iter().map(|key| (key, failure)));
         if pending.len() > MAX_PENDING {
             pending.clear();
+            self.shared.overflowed.store(failure, Ordering::SeqCst);
             self.shared.flush_all.store(true, Ordering::SeqCst);
         }
     }

@@ -805,3 +805,88 @@ fn a_tier_whose_runtime_shut_down_stops_serving_until_tracking_is_back() {
         store.clear_cache().await.unwrap();
     });
 }
+
+#[test]
+fn a_tier_whose_runtime_stops_running_stops_serving_within_its_lease() {
+    let parked = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some(_) = parked.block_on(common::manager()) else {
+        return;
+    };
+    let prefix = format!("test-local-parked-{}", services::unique_suffix());
+    let inner = MemoryStore::new();
+    // The tier's tracking task lives on `parked`, which is kept but no longer run.
+    let (store, created, id) = parked.block_on(async {
+        let store = local_handle(&inner, &prefix);
+        let (created, id) = create_persona(&store).await;
+        warm(&store, &id, &created).await;
+        (store, created, id)
+    });
+    let other = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    other.block_on(async {
+        let writer = local_handle(&inner, &prefix);
+        let mut changed = created.clone();
+        changed.name = "B".into();
+        let updated = writer.personas().update(&actor(), changed).await.unwrap();
+        // Nobody reads the invalidation off the tracking socket; once the lease (2 s after the
+        // last answered PING) runs out, reads go to Redis, which the write invalidated.
+        let mut fresh = false;
+        for _ in 0..400 {
+            if store.personas().get(&id).await.unwrap() == updated {
+                fresh = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(fresh, "the parked tier kept serving the replaced value");
+        assert!(!store.local_stats().unwrap().tracking);
+        // (The parked handle's own Redis connection is driven by the parked runtime too.)
+        writer.clear_cache().await.unwrap();
+    });
+    drop(parked);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_refusing_the_connection_name_still_tracks() {
+    let Some(mut raw) = common::manager().await else {
+        return;
+    };
+    // A user that may do everything but name its connection.
+    let user = format!("persona-test-{}", services::unique_suffix());
+    let _: () = persona_store_redis::redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg(&user)
+        .arg("on")
+        .arg("nopass")
+        .arg("+@all")
+        .arg("-client|setname")
+        .arg("~*")
+        .arg("&*")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let prefix = format!("test-local-acl-{}", services::unique_suffix());
+    let inner = MemoryStore::new();
+    let rest = services::redis_url();
+    let rest = rest.trim_start_matches("redis://");
+    let url = format!("redis://{user}:unused@{rest}");
+    let store = CachedStore::connect(inner.clone(), &url)
+        .unwrap()
+        .with_prefix(&prefix)
+        .unwrap();
+    let (created, id) = create_persona(&store).await;
+    assert!(warm(&store, &id, &created).await >= 1);
+    assert!(store.local_stats().unwrap().tracking);
+    store.clear_cache().await.unwrap();
+    let _: () = persona_store_redis::redis::cmd("ACL")
+        .arg("DELUSER")
+        .arg(&user)
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+}

@@ -38,8 +38,14 @@ pub(crate) struct Tier {
 
 #[derive(Default)]
 struct State {
-    /// Tracking is on, on the current connection: values may be kept.
+    /// Tracking is on, on the current connection: values may be kept, until `lease`.
     live: bool,
+    /// Until when the tier may serve without news from its connection: set when tracking goes
+    /// on and moved on by each answered `PING`. A reply comes after every message Redis sent
+    /// before it, so by then every earlier invalidation has been applied. If the task watching
+    /// the connection stops running (its runtime parked, or busy elsewhere), the lease runs out
+    /// and the tier stops serving instead of serving values nobody is invalidating.
+    lease: Option<Instant>,
     /// The tracking connection being set up or in use (a late message from an earlier one is
     /// told apart by this number).
     connection: u64,
@@ -79,6 +85,17 @@ const MAX_FIELDS: usize = 8;
 /// The longest a value stays (a longer time to live is cut to this, so deadlines never overflow).
 const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// How long a live tier serves past its last answered `PING`: the pause between two, the longest
+/// wait for the reply, and a margin for a busy runtime.
+const LEASE: Duration = Duration::from_millis(2_000);
+
+impl State {
+    /// Whether values may be served and kept now.
+    fn serving(&self, now: Instant) -> bool {
+        self.live && self.lease.is_some_and(|until| now < until)
+    }
+}
+
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -107,7 +124,7 @@ impl Ticket<'_> {
         // The copy is made before taking the lock (it may be thrown away).
         let value: AnyValue = Arc::new(value.clone());
         let mut state = lock(&self.tier.state);
-        let unchanged = state.live
+        let unchanged = state.serving(Instant::now())
             && state.epoch == self.epoch
             && state
                 .in_flight
@@ -153,7 +170,7 @@ impl Tier {
     }
 
     pub(crate) fn is_live(&self) -> bool {
-        lock(&self.state).live
+        lock(&self.state).serving(Instant::now())
     }
 
     /// The key's `field` if kept (and not expired), or a ticket for reading it elsewhere.
@@ -163,10 +180,10 @@ impl Tier {
         field: &str,
     ) -> Lookup<'a, T> {
         let mut state = lock(&self.state);
-        if !state.live {
+        let now = Instant::now();
+        if !state.serving(now) {
             return Lookup::Miss(None);
         }
-        let now = Instant::now();
         if let Some(entry) = state.entries.get_mut(key) {
             if entry.expires > now {
                 let found = entry
@@ -299,7 +316,17 @@ impl Tier {
         }
         Self::flush_locked(&mut state);
         state.live = true;
+        state.lease = Some(Instant::now() + LEASE);
         true
+    }
+
+    /// Connection `connection` answered a `PING`: every message Redis sent before has been
+    /// applied, so the tier may serve for another [`LEASE`].
+    fn answered(&self, connection: u64, asked: Instant) {
+        let mut state = lock(&self.state);
+        if state.connection == connection && state.live {
+            state.lease = Some(asked + LEASE);
+        }
     }
 
     /// Connection `connection` dropped: forget everything if it is the current one.
@@ -370,6 +397,8 @@ pub(crate) struct Tracking {
     refused: AtomicBool,
     /// The number of the connection whose task is running, 0 when none is.
     owner: AtomicU64,
+    /// A setup the server answered with an error has been logged since tracking was last on.
+    warned: AtomicBool,
     next_attempt: Mutex<Option<Instant>>,
     connections: AtomicU64,
 }
@@ -395,6 +424,7 @@ impl Tracking {
             retry_after: retry_after.min(MAX_TTL),
             refused: AtomicBool::new(false),
             owner: AtomicU64::new(0),
+            warned: AtomicBool::new(false),
             next_attempt: Mutex::new(None),
             connections: AtomicU64::new(0),
         })
@@ -456,6 +486,19 @@ impl Tracking {
                  the cache's local tier stays off"
             );
         } else {
+            // An unreachable server is the cache's outage, which the cache logs itself; a server
+            // that answers with an error (an ACL without `CLIENT TRACKING`, say) is said once.
+            let answered = !(error.is_io_error()
+                || error.is_timeout()
+                || error.is_connection_refusal()
+                || error.is_connection_dropped());
+            if answered && !self.warned.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    backend = "redis-cache",
+                    %error,
+                    "the cache's local tier cannot track changes; it stays off and tries again"
+                );
+            }
             self.pause();
         }
     }
@@ -489,6 +532,9 @@ impl Owner {
                 let Some(tier) = self.tier.upgrade() else {
                     return Ok(());
                 };
+                // Waiting starts before the check, so a drop reported in between still wakes it.
+                let dropped = Arc::clone(&tier.dropped);
+                let woken = dropped.notified();
                 if !tier.current(self.number) {
                     // Dropped: the next read starts a new connection after the usual pause.
                     if let Some(tracking) = self.tracking.upgrade() {
@@ -496,9 +542,8 @@ impl Owner {
                     }
                     return Ok(());
                 }
-                let dropped = Arc::clone(&tier.dropped);
                 drop(tier);
-                let _ = tokio::time::timeout(CHECK_EVERY, dropped.notified()).await;
+                let _ = tokio::time::timeout(CHECK_EVERY, woken).await;
             }
             let Some(tier) = self.tier.upgrade() else {
                 return Ok(());
@@ -507,7 +552,11 @@ impl Owner {
                 continue;
             }
             drop(tier);
+            let asked = Instant::now();
             redis::cmd("PING").exec_async(&mut connection).await?;
+            if let Some(tier) = self.tier.upgrade() {
+                tier.answered(self.number, asked);
+            }
         }
     }
 
@@ -533,11 +582,16 @@ impl Owner {
             .client
             .get_multiplexed_async_connection_with_config(&config)
             .await?;
-        redis::cmd("CLIENT")
+        // Only a label for operators: a server or an ACL that refuses it changes nothing.
+        if let Err(error) = redis::cmd("CLIENT")
             .arg("SETNAME")
             .arg(&tracking.name)
             .exec_async(&mut connection)
-            .await?;
+            .await
+            && (error.is_io_error() || error.is_timeout() || error.is_connection_dropped())
+        {
+            return Err(error);
+        }
         redis::cmd("CLIENT")
             .arg("TRACKING")
             .arg("ON")
@@ -549,6 +603,7 @@ impl Owner {
         // From here on every change of a cache key reaches `pushed`. Reads that began before
         // cannot insert (a new epoch); a drop seen before this point keeps the tier off.
         if tier.went_live(number) {
+            tracking.warned.store(false, Ordering::Relaxed);
             Ok(Some(connection))
         } else {
             tracking.pause();
@@ -702,6 +757,22 @@ mod tests {
         assert!(tier.went_live(3));
         assert!(!tier.current(2));
         assert!(tier.current(3));
+    }
+
+    #[test]
+    fn a_tier_whose_lease_ran_out_serves_nothing_until_a_ping_is_answered() {
+        let tier = live(10);
+        fill(&tier, "a", 1);
+        let asked = Instant::now();
+        lock(&tier.state).lease = Some(asked);
+        assert!(!tier.is_live());
+        assert!(matches!(tier.lookup::<u32>("a", "g"), Lookup::Miss(None)));
+        // An answer on an older connection does not count.
+        tier.answered(0, asked);
+        assert!(!tier.is_live());
+        tier.answered(1, asked);
+        assert!(tier.is_live());
+        assert_eq!(read(&tier, "a"), Some(1));
     }
 
     #[test]
