@@ -763,23 +763,37 @@ async fn dropping_the_store_closes_its_tracking_connection() {
     assert!(gone, "the tracking connection outlived its store");
 }
 
-#[test]
-fn a_tier_whose_runtime_shut_down_stops_serving_until_tracking_is_back() {
-    let first = tokio::runtime::Builder::new_current_thread()
+/// A one-thread runtime of its own, for the tests about the runtime the tier's task runs on.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// On `rt`: a local-tier handle under `prefix`, the test persona, and the tier serving it.
+fn warmed_on(
+    rt: &tokio::runtime::Runtime,
+    inner: &MemoryStore,
+    prefix: &str,
+) -> (CachedStore<MemoryStore>, Persona, String) {
+    rt.block_on(async {
+        let store = local_handle(inner, prefix);
+        let (created, id) = create_persona(&store).await;
+        warm(&store, &id, &created).await;
+        (store, created, id)
+    })
+}
+
+#[test]
+fn a_tier_whose_runtime_shut_down_stops_serving_until_tracking_is_back() {
+    let first = runtime();
     let Some(_) = first.block_on(common::manager()) else {
         return;
     };
     let prefix = format!("test-local-rt-{}", services::unique_suffix());
     let inner = MemoryStore::new();
-    let (store, created, id) = first.block_on(async {
-        let store = local_handle(&inner, &prefix);
-        let (created, id) = create_persona(&store).await;
-        warm(&store, &id, &created).await;
-        (store, created, id)
-    });
+    let (store, created, id) = warmed_on(&first, &inner, &prefix);
     assert!(store.local_stats().unwrap().tracking);
     // The runtime that ran the tracking task goes away, and with it the task and the
     // connection: nothing tells the tier about changes any more.
@@ -790,11 +804,7 @@ fn a_tier_whose_runtime_shut_down_stops_serving_until_tracking_is_back() {
 
     // On another runtime another handle changes the record: the first handle must not serve
     // its old copy, and it tracks again after the pause.
-    let second = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    second.block_on(async {
+    runtime().block_on(async {
         let writer = local_handle(&inner, &prefix);
         let mut changed = created.clone();
         changed.name = "B".into();
@@ -808,27 +818,15 @@ fn a_tier_whose_runtime_shut_down_stops_serving_until_tracking_is_back() {
 
 #[test]
 fn a_tier_whose_runtime_stops_running_stops_serving_within_its_lease() {
-    let parked = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let parked = runtime();
     let Some(_) = parked.block_on(common::manager()) else {
         return;
     };
     let prefix = format!("test-local-parked-{}", services::unique_suffix());
     let inner = MemoryStore::new();
     // The tier's tracking task lives on `parked`, which is kept but no longer run.
-    let (store, created, id) = parked.block_on(async {
-        let store = local_handle(&inner, &prefix);
-        let (created, id) = create_persona(&store).await;
-        warm(&store, &id, &created).await;
-        (store, created, id)
-    });
-    let other = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    other.block_on(async {
+    let (store, created, id) = warmed_on(&parked, &inner, &prefix);
+    runtime().block_on(async {
         let writer = local_handle(&inner, &prefix);
         let mut changed = created.clone();
         changed.name = "B".into();
