@@ -93,6 +93,26 @@ struct Touched<'b> {
     staged: Option<(usize, bool, usize)>,
 }
 
+/// Runs `cmd`, an `EVALSHA` of `script` built by hand; when the server does not know the script
+/// yet (`NOSCRIPT`: first use, or after a restart or `SCRIPT FLUSH`), loads it and runs `cmd`
+/// again. Errors of running the script go through `failed`, of loading it through [`db`].
+async fn run_script(
+    mut conn: Conn,
+    script: &redis::Script,
+    cmd: &Cmd,
+    failed: fn(redis::RedisError) -> Error,
+) -> Result<Value> {
+    match cmd.query_async(&mut conn).await {
+        Err(error)
+            if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+        {
+            script.load_async(&mut conn).await.map_err(db)?;
+            cmd.query_async(&mut conn).await.map_err(failed)
+        }
+        reply => reply.map_err(failed),
+    }
+}
+
 pub(crate) fn invalid_prefix() -> Error {
     Error::invalid_field(
         "prefix",
@@ -366,16 +386,7 @@ impl RedisStore {
         }
         cmd.arg(commands.len());
         commands.write(&mut cmd);
-        let mut conn = self.conn();
-        let reply: Value = match cmd.query_async(&mut conn).await {
-            Err(error)
-                if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-            {
-                lua::REINDEX.load_async(&mut conn).await.map_err(db)?;
-                cmd.query_async(&mut conn).await.map_err(db)?
-            }
-            reply => reply.map_err(db)?,
-        };
+        let reply = run_script(self.conn(), &lua::REINDEX, &cmd, db).await?;
         match strings(reply)?.first().map(String::as_str) {
             Some("ok") => Ok(records.len() as u64),
             // a record changed, or another process moved the rebuild on: the next step reads
@@ -442,18 +453,9 @@ impl RedisStore {
     }
 
     async fn run_write(&self, cmd: &Cmd) -> Result<WriteReply> {
-        let mut conn = self.conn();
         // Once the script is sent, a lost reply does not mean it did not run: `write_failed`
         // reports that as an unknown outcome, never as `Unavailable`.
-        let reply: Value = match cmd.query_async(&mut conn).await {
-            Err(error)
-                if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-            {
-                lua::WRITE.load_async(&mut conn).await.map_err(db)?;
-                cmd.query_async(&mut conn).await.map_err(write_failed)?
-            }
-            reply => reply.map_err(write_failed)?,
-        };
+        let reply = run_script(self.conn(), &lua::WRITE, cmd, write_failed).await?;
         let items = strings(reply)?;
         match items.first().map(String::as_str) {
             Some("ok") => Ok(WriteReply::Done),

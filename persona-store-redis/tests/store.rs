@@ -1202,3 +1202,37 @@ async fn reindex_works_under_cluster() {
     assert_answers_match(&store).await;
     store.clear_namespace().await.unwrap();
 }
+
+/// After the server forgets its scripts (a restart, `SCRIPT FLUSH`), the write and rebuild
+/// scripts, which the store sends as hand-built `EVALSHA`s, are loaded again and run.
+#[tokio::test(flavor = "multi_thread")]
+async fn scripts_the_server_forgot_are_loaded_again() {
+    let Some(store) = common::store().await else {
+        return;
+    };
+    let mut raw = common::manager().await.unwrap();
+    let persona = create_persona(&store).await;
+    let _: () = persona_store_redis::redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let identity = Generator::new(5, persona.id.clone()).identity();
+    let created = store.identities().create(&actor(), identity).await.unwrap();
+    assert_eq!(
+        store.identities().get(created.id.as_str()).await.unwrap(),
+        created
+    );
+    let _: () = raw
+        .del(format!("{}layout", default_keys(&store)))
+        .await
+        .unwrap();
+    let _: () = persona_store_redis::redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(store.reindex().await.unwrap(), 2);
+    assert_eq!(all_identities(&store).await, vec![created]);
+    store.clear_namespace().await.unwrap();
+}
