@@ -174,7 +174,7 @@ impl Tier {
     }
 
     /// The key's `field` if kept (and not expired), or a ticket for reading it elsewhere.
-    pub(crate) fn lookup<'a, T: Clone + 'static>(
+    pub(crate) fn lookup<'a, T: Clone + Send + Sync + 'static>(
         &'a self,
         key: &'a str,
         field: &str,
@@ -189,18 +189,14 @@ impl Tier {
                 let found = entry
                     .fields
                     .iter()
-                    .find(|(name, value)| &**name == field && value.is::<T>())
-                    .map(|(_, value)| Arc::clone(value));
+                    .find(|(name, _)| &**name == field)
+                    .and_then(|(_, value)| Arc::clone(value).downcast::<T>().ok());
                 if let Some(value) = found {
                     entry.referenced = true;
                     drop(state);
-                    // The clone of the record happens outside the lock; the search above
-                    // matched the type, so the downcast holds.
-                    if let Some(value) = value.downcast_ref::<T>() {
-                        self.hits.fetch_add(1, Ordering::Relaxed);
-                        return Lookup::Hit(value.clone());
-                    }
-                    unreachable!("a value found by its type downcasts to it");
+                    // The clone of the record happens outside the lock.
+                    self.hits.fetch_add(1, Ordering::Relaxed);
+                    return Lookup::Hit(T::clone(&value));
                 }
             } else {
                 state.entries.remove(key);
